@@ -1,0 +1,41 @@
+/**
+ * Stable codes carried by {@link TwoFactorError}. Hosts may switch on them; the set only grows.
+ *
+ * - `INVALID_SECRET`: a secret is not valid base32, decodes to nothing, or is too short.
+ * - `INVALID_URI`: an otpauth:// URI (or a label for one) is malformed or unsupported.
+ * - `STORAGE_CONFLICT`: a compare-and-set save kept losing to other writers.
+ * - `STORAGE_FAILED`: the storage port threw; the original error is the `cause`.
+ * - `MAILER_FAILED`: the mailer port threw; the original error is the `cause`.
+ * - `SECRET_DECRYPT_FAILED`: an encrypted secret could not be decrypted or authenticated.
+ * - `INVALID_RECORD`: a stored record does not have the expected shape.
+ */
+export type TwoFactorErrorCode =
+  | 'INVALID_SECRET'
+  | 'INVALID_URI'
+  | 'STORAGE_CONFLICT'
+  | 'STORAGE_FAILED'
+  | 'MAILER_FAILED'
+  | 'SECRET_DECRYPT_FAILED'
+  | 'INVALID_RECORD';
+
+/**
+ * The one error class twofold throws for bad external data and failed ports.
+ * Programmer mistakes (wrong option types, out-of-range numbers) throw `TypeError` or
+ * `RangeError` instead. Messages never contain a secret or a code.
+ *
+ * @example
+ * ```ts
+ * try { decodeBase32(input); }
+ * catch (e) { if (e instanceof TwoFactorError && e.code === 'INVALID_SECRET') showHint(); }
+ * ```
+ */
+export class TwoFactorError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: TwoFactorErrorCode;
+
+  constructor(code: TwoFactorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TwoFactorError';
+    this.code = code;
+  }
+}
