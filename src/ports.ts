@@ -1,0 +1,51 @@
+import type { AgentRecord } from './record.js';
+
+/**
+ * The version a storage attaches to a record: any value that changes on every successful
+ * save and never repeats for the same agent (a counter, a UUID, a database row version).
+ * twofold only compares it for equality and passes it back.
+ */
+export type RecordVersion = string | number;
+
+/** What {@link TwoFactorStorage.load} returns for an agent that has a record. */
+export interface StoredRecord {
+  record: AgentRecord;
+  version: RecordVersion;
+}
+
+/**
+ * Where twofold keeps one JSON document per agent. The host implements these two methods on
+ * its own database; `twofold/memory` has an in-memory one for tests and
+ * `twofold/testing` has a conformance kit that every implementation should pass.
+ *
+ * Semantics (the whole contract):
+ * - `load` returns `null` when the agent has no record yet, never an empty record.
+ * - `save` is an atomic compare-and-set: it writes `record` only if the stored version still
+ *   equals `expected` (`expected === null`: only if no record exists for the agent) and then
+ *   gives the record a new version. It resolves `true` when it wrote and `false` when another
+ *   writer got there first; it must not throw for a lost race.
+ * - Both must hand out and keep copies: the object passed to `save` may be mutated by the
+ *   caller afterwards, and the object returned by `load` is the caller's to change.
+ * - The record is plain JSON (numbers, strings, booleans, null, arrays, objects); store it
+ *   as text or `jsonb`.
+ *
+ * There is no portable fallback for the atomicity: a read followed by an unconditional write
+ * lets two concurrent logins both accept the same code. Use a conditional
+ * `UPDATE ... WHERE agent_id = $1 AND version = $2`, `INSERT ... ON CONFLICT DO NOTHING` for
+ * the create, a Redis WATCH/MULTI or Lua script, or a DynamoDB conditional write.
+ * Any error thrown is reported to the caller as `TwoFactorError` `STORAGE_FAILED`.
+ */
+export interface TwoFactorStorage {
+  /** The agent's record and its version, or `null` when the agent has none. */
+  load(agentId: string): Promise<StoredRecord | null>;
+  /**
+   * Atomically write `record` if the stored version still equals `expected`
+   * (`null`: only if no record exists). Returns `false` when another writer won.
+   */
+  save(agentId: string, record: AgentRecord, expected: RecordVersion | null): Promise<boolean>;
+}
+
+/** A source of the current time. `createTwoFactor` uses the system clock unless given one. */
+export interface Clock {
+  now(): Date;
+}

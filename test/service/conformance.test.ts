@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../../src/memory.js';
+import { storageConformance } from '../../src/testing/conformance.js';
+import type { AgentRecord, RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
+
+describe('MemoryStorage passes the storage conformance kit', () => {
+  for (const t of storageConformance(() => new MemoryStorage())) it(t.name, t.run);
+});
+
+/** A storage that keeps live objects and can be told to misbehave in one way. */
+class BrokenStorage implements TwoFactorStorage {
+  readonly #rows = new Map<string, { record: AgentRecord; version: number }>();
+  #next = 1;
+  constructor(private readonly flaw: 'ignores-version' | 'live-objects' | 'read-then-write' | 'undefined-for-absent') {}
+
+  async load(agentId: string): Promise<StoredRecord | null> {
+    await Promise.resolve();
+    const row = this.#rows.get(agentId);
+    if (row === undefined) return this.flaw === 'undefined-for-absent' ? (undefined as never) : null;
+    const record = this.flaw === 'live-objects' ? row.record : structuredClone(row.record);
+    return { record, version: row.version };
+  }
+
+  async save(agentId: string, record: AgentRecord, expected: RecordVersion | null): Promise<boolean> {
+    const stored = this.flaw === 'live-objects' ? record : structuredClone(record);
+    if (this.flaw === 'ignores-version') {
+      await Promise.resolve();
+      this.#rows.set(agentId, { record: stored, version: this.#next++ });
+      return true;
+    }
+    // Check, then yield, then write: the classic lost update.
+    const current = this.#rows.get(agentId)?.version ?? null;
+    if (this.flaw === 'read-then-write') await new Promise((r) => setTimeout(r, 1));
+    else await Promise.resolve();
+    if (current !== expected) return false;
+    this.#rows.set(agentId, { record: stored, version: this.#next++ });
+    return true;
+  }
+}
+
+async function failures(storage: () => TwoFactorStorage): Promise<string[]> {
+  const failed: string[] = [];
+  for (const t of storageConformance(storage)) {
+    try {
+      await t.run();
+    } catch (e) {
+      expect(e).toBeInstanceOf(Error);
+      failed.push(t.name);
+    }
+  }
+  return failed;
+}
+
+describe('the conformance kit reports broken storages', () => {
+  it('a save that ignores the version fails the compare-and-set checks', async () => {
+    const failed = await failures(() => new BrokenStorage('ignores-version'));
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        'save with expected null fails when a record exists, leaving it unchanged',
+        'save with a stale version fails and leaves the record unchanged',
+        '25 concurrent saves on one version: exactly one wins',
+        '25 concurrent creates: exactly one wins',
+      ]),
+    );
+  });
+
+  it('a storage that hands out live objects fails the copy check', async () => {
+    const failed = await failures(() => new BrokenStorage('live-objects'));
+    expect(failed).toContain('no shared mutable objects between caller and storage');
+  });
+
+  it('a read-then-write save (check, await, write) fails the race checks', async () => {
+    const failed = await failures(() => new BrokenStorage('read-then-write'));
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        '25 concurrent saves on one version: exactly one wins',
+        '25 concurrent creates: exactly one wins',
+      ]),
+    );
+  });
+
+  it('a load that returns undefined for an absent agent is reported', async () => {
+    const failed = await failures(() => new BrokenStorage('undefined-for-absent'));
+    expect(failed).toContain('load returns null for an agent with no record');
+  });
+
+  it('a correct storage built the same way passes every check', async () => {
+    expect(await failures(() => new MemoryStorage())).toEqual([]);
+  });
+
+  it('rejects a bad makeStorage or concurrency', () => {
+    expect(() => storageConformance(42 as never)).toThrow(TypeError);
+    expect(() => storageConformance(() => new MemoryStorage(), { concurrency: 1 })).toThrow(RangeError);
+  });
+});
