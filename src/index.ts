@@ -6,5 +6,58 @@ export type { TwoFactorErrorCode } from './errors.js';
 export { DEFAULTS } from './defaults.js';
 
 // --- otp (issue: OTP core) ---
+export { hotp } from './otp/hotp.js';
+export type { HashAlgorithm, HotpOptions } from './otp/hotp.js';
+export { totp, verifyTotp } from './otp/totp.js';
+export type { TotpOptions, TotpWindow, VerifyTotpOptions, VerifyTotpResult } from './otp/totp.js';
+export { generateSecret } from './otp/secret.js';
+export type { GenerateSecretOptions, RandomSource } from './otp/secret.js';
+export { encodeBase32, decodeBase32, formatSecret } from './otp/base32.js';
+export { buildKeyUri, parseKeyUri } from './otp/uri.js';
+export type { KeyUriFields, KeyUriOptions, KeyUriType, ParsedKeyUri } from './otp/uri.js';
 
 // --- policy ---
+export { evaluatePolicy } from './policy/evaluate.js';
+export { validateSettings } from './policy/settings.js';
+export type { SettingsField, SettingsProblem, SettingsProblemCode } from './policy/settings.js';
+export type {
+  EnforceSetupDecision,
+  EnforceVerifyDecision,
+  GracePeriod,
+  Method,
+  MethodList,
+  PolicyAgent,
+  PolicyDecision,
+  PolicyInput,
+  PolicyReason,
+  PolicySettings,
+  RequireDecision,
+  SkipNoMethodDecision,
+  SkipOptionalDecision,
+} from './policy/types.js';
+
+// --- service ---
+export { createTwoFactor } from './service.js';
+export type {
+  BeginTotpSetupResult,
+  LockedResult,
+  ServiceTotpOptions,
+  SettingsSource,
+  SkipSetupResult,
+  TotpCheckResult,
+  TotpFailureReason,
+  TotpSetupResult,
+  TwoFactor,
+  TwoFactorOptions,
+  TwoFactorStatus,
+} from './service.js';
+export type { Clock, RecordVersion, StoredRecord, TwoFactorEvent, TwoFactorEventType, TwoFactorStorage } from './ports.js';
+export { checkRecord, RECORD_SCHEMA } from './record.js';
+export type {
+  AgentRecord,
+  EmailChallengeRecord,
+  EmailFactorRecord,
+  ThrottleConfig,
+  ThrottleRecord,
+  TotpFactorRecord,
+} from './record.js';

@@ -49,3 +49,36 @@ export interface TwoFactorStorage {
 export interface Clock {
   now(): Date;
 }
+
+/** What an audit event is about. */
+export type TwoFactorEventType =
+  | 'grace.started'
+  | 'setup.skipped'
+  | 'totp.setup.started'
+  | 'totp.setup.confirmed'
+  | 'totp.verified'
+  | 'totp.failed'
+  | 'throttle.locked'
+  | 'admin.totp.provisioned'
+  | 'admin.enforced.changed'
+  | 'admin.removed'
+  | 'admin.unlocked';
+
+/**
+ * An audit event, emitted after the change it describes is saved (or, for a refused attempt,
+ * after the refusal is decided). It never carries a secret, a code or an email address.
+ */
+export interface TwoFactorEvent {
+  type: TwoFactorEventType;
+  agentId: string;
+  /** The method involved, when there is one. */
+  method?: 'totp' | 'email';
+  /** When it happened, by the service's clock. */
+  at: Date;
+  /** `success` for a completed change or verification, `failure` for a wrong or refused one. */
+  outcome: 'success' | 'failure';
+  /** Why it failed (`invalid-code`, `replayed`, `locked`, ...), or what changed. */
+  reason?: string;
+  /** Set on `throttle.locked` and on refusals while locked. */
+  lockedUntil?: Date;
+}

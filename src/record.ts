@@ -3,6 +3,8 @@
  * (JSON would drop it), so it stores unchanged in a text or jsonb column.
  */
 
+import { TwoFactorError } from './errors.js';
+
 /** Bumped when the record's shape changes incompatibly. */
 export const RECORD_SCHEMA = 1;
 
@@ -13,6 +15,10 @@ export interface TotpFactorRecord {
   secret: string;
   /** The account name shown in the authenticator app. */
   account: string;
+  /** Parameters fixed at enrollment, so a later change of defaults can't break a device. */
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
+  digits: number;
+  periodSeconds: number;
   /** Who set it up: the agent from their preferences, or an admin from the agent's profile. */
   provisionedBy: 'agent' | 'admin';
   createdAt: number;
@@ -84,4 +90,212 @@ export function emptyRecord(now: number): AgentRecord {
     throttle: { failures: 0, lockedUntil: null, lastFailureAt: null },
     updatedAt: now,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure transitions. Each takes a record and returns a new one; none reads a clock or mutates.
+// ---------------------------------------------------------------------------------------------
+
+/** Throttle parameters (see `DEFAULTS.throttle`). */
+export interface ThrottleConfig {
+  /** Consecutive failures allowed before the first lock, 1..100. */
+  freeFailures: number;
+  /** Length of the first lock; each further failure doubles it. */
+  baseLockMs: number;
+  /** The longest lock. */
+  maxLockMs: number;
+}
+
+/** The methods an agent has active, TOTP first. A pending TOTP set-up does not count. */
+export function enrolledMethods(record: AgentRecord): Array<'totp' | 'email'> {
+  const methods: Array<'totp' | 'email'> = [];
+  if (record.totp?.status === 'active') methods.push('totp');
+  if (record.email !== null) methods.push('email');
+  return methods;
+}
+
+/** The instant until which the agent is locked out, or `null` when attempts are allowed. */
+export function lockedUntil(record: AgentRecord, now: number): number | null {
+  const until = record.throttle.lockedUntil;
+  return until !== null && now < until ? until : null;
+}
+
+/**
+ * The lock that follows the `failures`-th consecutive failure, in ms, or 0 for none:
+ * nothing for the first `freeFailures - 1`, then `baseLockMs` doubling per failure, capped.
+ */
+export function lockMsAfter(failures: number, config: ThrottleConfig): number {
+  if (failures < config.freeFailures) return 0;
+  const doublings = Math.min(failures - config.freeFailures, 40); // 2^40 > any sane cap
+  return Math.min(config.baseLockMs * 2 ** doublings, config.maxLockMs);
+}
+
+/** One more failed verification: counts it and starts or extends the lock. */
+export function withFailure(record: AgentRecord, now: number, config: ThrottleConfig): AgentRecord {
+  const failures = record.throttle.failures + 1;
+  const lockMs = lockMsAfter(failures, config);
+  return {
+    ...record,
+    throttle: { failures, lockedUntil: lockMs > 0 ? now + lockMs : null, lastFailureAt: now },
+    updatedAt: now,
+  };
+}
+
+/** A successful verification or an admin unlock: the failure count and lock are cleared. */
+export function withThrottleReset(record: AgentRecord, now: number): AgentRecord {
+  if (record.throttle.failures === 0 && record.throttle.lockedUntil === null) return record;
+  return { ...record, throttle: { failures: 0, lockedUntil: null, lastFailureAt: null }, updatedAt: now };
+}
+
+/** A new TOTP factor; `provisionedBy: 'admin'` makes it active at once. */
+export function withNewTotp(
+  record: AgentRecord,
+  now: number,
+  factor: Pick<TotpFactorRecord, 'secret' | 'account' | 'algorithm' | 'digits' | 'periodSeconds' | 'provisionedBy'>,
+): AgentRecord {
+  const active = factor.provisionedBy === 'admin';
+  return {
+    ...record,
+    totp: {
+      ...factor,
+      status: active ? 'active' : 'pending',
+      createdAt: now,
+      activatedAt: active ? now : null,
+      confirmedAt: null,
+      lastStep: null,
+      driftSteps: 0,
+      lastUsedAt: null,
+    },
+    updatedAt: now,
+  };
+}
+
+/**
+ * A TOTP code for `step` was accepted: remember the step (RFC 6238 §5.2, a step is accepted
+ * once), the device's drift, activate a pending factor, and clear the throttle.
+ */
+export function withTotpAccepted(record: AgentRecord, now: number, step: number, driftSteps: number): AgentRecord {
+  const totp = record.totp;
+  if (totp === null) throw new Error('withTotpAccepted: the record has no TOTP factor');
+  const next: AgentRecord = {
+    ...record,
+    totp: {
+      ...totp,
+      status: 'active',
+      activatedAt: totp.activatedAt ?? now,
+      confirmedAt: totp.confirmedAt ?? now,
+      lastStep: step,
+      driftSteps,
+      lastUsedAt: now,
+    },
+    updatedAt: now,
+  };
+  return withThrottleReset(next, now);
+}
+
+/**
+ * An admin removed 2FA: the factor(s), any pending set-up or outstanding email code, the
+ * throttle and the grace start are cleared, so set-up starts afresh.
+ */
+export function withRemoved(record: AgentRecord, now: number, method: 'totp' | 'email' | undefined): AgentRecord {
+  return {
+    ...record,
+    totp: method === 'email' ? record.totp : null,
+    email: method === 'totp' ? record.email : null,
+    emailChallenge: method === 'totp' ? record.emailChallenge : null,
+    graceStartedAt: null,
+    throttle: { failures: 0, lockedUntil: null, lastFailureAt: null },
+    updatedAt: now,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a stored record back. Storage is outside twofold's control (a hand-edited row, a
+// bad migration, a bug in an adapter), so a record is checked before any decision rests on it.
+// A record that fails is refused with INVALID_RECORD, never treated as "no 2FA".
+// ---------------------------------------------------------------------------------------------
+
+type _Check = (value: unknown) => boolean;
+
+const _isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const _time: _Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
+const _timeOrNull: _Check = (v) => v === null || _time(v);
+const _count: _Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
+const _string: _Check = (v) => typeof v === 'string';
+const _stringOrNull: _Check = (v) => v === null || typeof v === 'string';
+const _oneOfValues = (...values: readonly unknown[]): _Check => (v) => values.includes(v);
+const _intIn = (min: number, max: number): _Check => (v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+const TOTP_FIELDS: Record<keyof TotpFactorRecord, _Check> = {
+  status: _oneOfValues('pending', 'active'),
+  secret: (v) => typeof v === 'string' && v.length > 0,
+  account: _string,
+  algorithm: _oneOfValues('SHA1', 'SHA256', 'SHA512'),
+  digits: _intIn(6, 8),
+  periodSeconds: _intIn(1, 86_400),
+  provisionedBy: _oneOfValues('agent', 'admin'),
+  createdAt: _time,
+  activatedAt: _timeOrNull,
+  confirmedAt: _timeOrNull,
+  lastStep: (v) => v === null || _count(v),
+  driftSteps: _intIn(-10, 10),
+  lastUsedAt: _timeOrNull,
+};
+
+const EMAIL_FIELDS: Record<keyof EmailFactorRecord, _Check> = {
+  address: _string,
+  enrolledAt: _time,
+  lastUsedAt: _timeOrNull,
+};
+
+const CHALLENGE_FIELDS: Record<keyof EmailChallengeRecord, _Check> = {
+  purpose: _oneOfValues('setup', 'login'),
+  address: _string,
+  hash: _string,
+  salt: _stringOrNull,
+  digits: _intIn(4, 10),
+  issuedAt: _time,
+  expiresAt: _time,
+  attempts: _count,
+};
+
+const THROTTLE_FIELDS: Record<keyof ThrottleRecord, _Check> = {
+  failures: _count,
+  lockedUntil: _timeOrNull,
+  lastFailureAt: _timeOrNull,
+};
+
+function _fields(value: unknown, path: string, fields: Record<string, _Check>): void {
+  if (!_isObject(value)) throw _invalid(path, 'an object');
+  for (const key of Object.keys(fields)) {
+    if (!fields[key]!(value[key])) throw _invalid(`${path}.${key}`, 'a valid value');
+  }
+}
+
+function _nullable(value: unknown, path: string, fields: Record<string, _Check>): void {
+  if (value !== null) _fields(value, path, fields);
+}
+
+/** The message names the field, never its content: a record holds secrets. */
+function _invalid(path: string, expected: string): TwoFactorError {
+  return new TwoFactorError('INVALID_RECORD', `stored record: "${path}" is not ${expected}`);
+}
+
+/**
+ * Checks that a value loaded from storage is an {@link AgentRecord} of this schema and returns it.
+ *
+ * @throws TwoFactorError `INVALID_RECORD` naming the first field that is wrong (never its value).
+ */
+export function checkRecord(value: unknown): AgentRecord {
+  if (!_isObject(value)) throw _invalid('record', 'an object');
+  if (value.schema !== RECORD_SCHEMA) throw _invalid('record.schema', `schema ${RECORD_SCHEMA}`);
+  if (typeof value.enforced !== 'boolean') throw _invalid('record.enforced', 'a boolean');
+  if (!_timeOrNull(value.graceStartedAt)) throw _invalid('record.graceStartedAt', 'a time or null');
+  _nullable(value.totp, 'record.totp', TOTP_FIELDS);
+  _nullable(value.email, 'record.email', EMAIL_FIELDS);
+  _nullable(value.emailChallenge, 'record.emailChallenge', CHALLENGE_FIELDS);
+  if (!Array.isArray(value.emailSends) || !value.emailSends.every(_time)) throw _invalid('record.emailSends', 'a list of times');
+  _fields(value.throttle, 'record.throttle', THROTTLE_FIELDS);
+  if (!_time(value.updatedAt)) throw _invalid('record.updatedAt', 'a time');
+  return value as unknown as AgentRecord;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/memory.js';
 import { storageConformance } from '../../src/testing/conformance.js';
-import type { AgentRecord, RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
+import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
+import type { AgentRecord } from '../../src/record.js';
 
 describe('MemoryStorage passes the storage conformance kit', () => {
   for (const t of storageConformance(() => new MemoryStorage())) it(t.name, t.run);
