@@ -52,7 +52,7 @@ function _color(name: string, value: unknown, fallback: string): string {
  * `viewBox` measured in modules (so it scales cleanly) with `width`/`height` set to `size` px.
  *
  * The text must be printable ASCII: percent-encode anything else first (an otpauth:// URI
- * from {@link buildKeyUri} already is). The output contains only numbers and the validated
+ * from `buildKeyUri` already is). The output contains only numbers and the validated
  * colors, never the text, so it is safe to inline in HTML.
  *
  * @throws TypeError when `text` is not a string or an option has the wrong type.
