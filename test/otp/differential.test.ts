@@ -24,7 +24,7 @@ function currentStep(at: number, epoch: number, period: number): number {
 }
 
 describe('codes agree with otpauth', () => {
-  it('totp: 2,500 random secrets, times, T0, algorithms, digits and periods', () => {
+  it('totp: 5,000 random secrets, times, T0, algorithms, digits and periods', () => {
     fc.assert(
       fc.property(arbKey, arbAt, arbEpoch, arbAlgorithm, arbDigits, arbPeriod, (key, at, epoch, algorithm, digits, period) => {
         // otpauth has no T0; shifting its timestamp by T0 is the same thing (RFC 6238 §4.2).
@@ -39,7 +39,7 @@ describe('codes agree with otpauth', () => {
         expect(totp(key, options)).toBe(expected);
         expect(totp(encodeBase32(key), options)).toBe(expected);
       }),
-      { numRuns: 2500 },
+      { numRuns: 5000 },
     );
   });
 
@@ -61,7 +61,7 @@ const arbCodeChoice = fc.oneof(
 );
 
 describe('verifyTotp agrees with otpauth TOTP.validate (symmetric windows)', () => {
-  it('2,000 random cases: acceptance, delta and step', () => {
+  it('5,000 random cases: acceptance, delta and step', () => {
     let accepted = 0;
     fc.assert(
       fc.property(
@@ -101,7 +101,7 @@ describe('verifyTotp agrees with otpauth TOTP.validate (symmetric windows)', () 
           if (choice.kind === 'step' && Math.abs(choice.offset) <= window) expect(ours.valid).toBe(true);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 5000 },
     );
     // The generator must exercise both outcomes substantially, or the agreement means little.
     expect(accepted).toBeGreaterThan(500);
