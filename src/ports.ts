@@ -50,6 +50,45 @@ export interface Clock {
   now(): Date;
 }
 
+/** Why an email code is sent: to enroll the address, or to log in with an enrolled one. */
+export type EmailPurpose = 'setup' | 'login';
+
+/**
+ * One email carrying a one-time code. `to`, `subject`, `text` and `html` are what to send;
+ * `code`, `expiresAt`, `agentId` and `purpose` are there for custom templates and tests.
+ * The `html` has every interpolated value escaped.
+ */
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  code: string;
+  expiresAt: Date;
+  agentId: string;
+  purpose: EmailPurpose;
+}
+
+/**
+ * Sends email. The host implements it on its mail service; `twofold/memory` has a
+ * `MemoryMailer` for tests. Resolve when the message is accepted for delivery; throw (reject)
+ * when it is not: the service then returns `delivery-failed` and restores the record.
+ */
+export interface Mailer {
+  send(message: EmailMessage): Promise<void>;
+}
+
+/**
+ * Encrypts TOTP secrets before they are stored and decrypts them after loading. `context` is
+ * the agent id: bind it to the ciphertext (as additional authenticated data) so that a value
+ * copied into another agent's record does not decrypt. `aesGcmSecretCipher` implements it.
+ * `decrypt` must throw on anything it did not produce, never return a wrong secret.
+ */
+export interface SecretCipher {
+  encrypt(plain: string, context: string): Promise<string>;
+  decrypt(cipher: string, context: string): Promise<string>;
+}
+
 /** What an audit event is about. */
 export type TwoFactorEventType =
   | 'grace.started'
