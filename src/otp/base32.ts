@@ -8,7 +8,9 @@ const MAX_BASE32_CHARS = 8192;
 // RFC 4648 §6: 8 characters carry 5 bytes. A final group of 1, 3 or 6 characters cannot
 // come from any byte string, so such input is a typo, not a key.
 const VALID_RESIDUES = new Set([0, 2, 4, 5, 7]);
-const ALPHABET = /^[A-Z2-7]*$/;
+// Checked BEFORE upper-casing: toUpperCase maps some non-ASCII letters onto the alphabet
+// ('ı' -> 'I', 'ſ' -> 'S', 'ß' -> 'SS'), which would turn a typo into a different key.
+const ALPHABET = /^[A-Za-z2-7]*$/;
 
 /**
  * Encodes bytes as RFC 4648 base32 without `=` padding, the form authenticator apps expect.
@@ -35,7 +37,12 @@ export function encodeBase32(bytes: Uint8Array): string {
  * @internal
  */
 export function _normalizeBase32(text: string): string {
-  return text.replace(/[ \t\r\n-]/g, '').replace(/=+$/, '').toUpperCase();
+  return _stripBase32(text).toUpperCase();
+}
+
+/** Drops separators and trailing padding, keeping the case (see ALPHABET). */
+function _stripBase32(text: string): string {
+  return text.replace(/[ \t\r\n-]/g, '').replace(/=+$/, '');
 }
 
 /**
@@ -56,16 +63,17 @@ export function decodeBase32(text: string): Uint8Array {
   if (text.length > MAX_BASE32_CHARS * 2) {
     throw new TwoFactorError('INVALID_SECRET', `base32 text is too long (${text.length} characters)`);
   }
-  const clean = _normalizeBase32(text);
+  const stripped = _stripBase32(text);
+  if (!ALPHABET.test(stripped)) {
+    // Do not echo the text: it is usually a secret.
+    throw new TwoFactorError('INVALID_SECRET', 'base32 text contains a character outside A-Z and 2-7');
+  }
+  const clean = stripped.toUpperCase();
   if (clean.length === 0) {
     throw new TwoFactorError('INVALID_SECRET', 'base32 text is empty');
   }
   if (clean.length > MAX_BASE32_CHARS) {
     throw new TwoFactorError('INVALID_SECRET', `base32 text is too long (${clean.length} characters)`);
-  }
-  if (!ALPHABET.test(clean)) {
-    // Do not echo the text: it is usually a secret.
-    throw new TwoFactorError('INVALID_SECRET', 'base32 text contains a character outside A-Z and 2-7');
   }
   if (!VALID_RESIDUES.has(clean.length % 8)) {
     throw new TwoFactorError(

@@ -189,6 +189,15 @@ export function buildKeyUri(options: KeyUriOptions): string {
   return uri;
 }
 
+/**
+ * Lower-cases ASCII letters only. `String#toLowerCase`/`toUpperCase` also map some non-ASCII
+ * letters onto ASCII ones (and `'ſ'.toUpperCase()` is `'S'`), which would accept look-alikes.
+ * A non-ASCII character is kept as is, so the comparison that follows fails.
+ */
+function _asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
 /** Parses a decimal parameter of the URI; echoes the value only when it is a short number. */
 function _uint(name: string, value: string, min: number, max: number): number {
   const n = /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
@@ -245,7 +254,7 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
   const [, rawType = '', rawLabel = '', rawQuery = ''] = m;
 
   // Key Uri Format, Types: "Valid types are hotp and totp". The host is case-insensitive (RFC 3986 §3.2.2).
-  const type = rawType.toLowerCase();
+  const type = _asciiLower(rawType);
   if (type !== 'totp' && type !== 'hotp') {
     const got = /^[a-z0-9-]{1,16}$/i.test(rawType) ? ` ${JSON.stringify(rawType)}` : '';
     throw _invalid(`otpauth URI type${got} is not supported (expected totp or hotp)`);
@@ -255,7 +264,7 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
   for (const part of rawQuery.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const name = _decode(eq < 0 ? part : part.slice(0, eq), true).toLowerCase();
+    const name = _asciiLower(_decode(eq < 0 ? part : part.slice(0, eq), true));
     const value = _decode(eq < 0 ? '' : part.slice(eq + 1), true);
     if (!PARAMS.has(name)) continue; // unknown parameters (image=, color=, ...) are ignored
     if (params.has(name)) throw _invalid(`otpauth URI has the parameter "${name}" more than once`);
@@ -292,8 +301,8 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
   const rawAlgorithm = params.get('algorithm');
   let algorithm: HashAlgorithm = t.algorithm;
   if (rawAlgorithm !== undefined) {
-    const upper = rawAlgorithm.toUpperCase();
-    const found = ALGORITHMS.find((a) => a === upper);
+    const lower = _asciiLower(rawAlgorithm); // ASCII only: 'ſha1' is not SHA1
+    const found = ALGORITHMS.find((a) => _asciiLower(a) === lower);
     if (found === undefined) throw _invalid('otpauth URI "algorithm" must be SHA1, SHA256 or SHA512');
     algorithm = found;
   }

@@ -110,7 +110,8 @@ export function _checkSettings(
   const requireAll = attempt('invalid-flag', 'requireAll', () => _boolean(`${prefix}requireAll`, raw.requireAll));
 
   let grace: _CheckedSettings['grace'] | undefined = { kind: 'none' };
-  if (raw.gracePeriod !== undefined) {
+  // `null` is how JSON (and most settings tables) say "no grace period": read it as absent.
+  if (raw.gracePeriod !== undefined && raw.gracePeriod !== null) {
     grace = undefined;
     const gp = attempt('invalid-grace-period', 'gracePeriod', () => _object(`${prefix}gracePeriod`, raw.gracePeriod));
     if (gp !== undefined) {

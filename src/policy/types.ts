@@ -30,8 +30,8 @@ export interface PolicySettings {
   readonly email: boolean;
   /** "Require agents to set up 2FA". */
   readonly requireAll: boolean;
-  /** Skippable set-up while `requireAll` is on; absent means set-up is needed at once. */
-  readonly gracePeriod?: GracePeriod;
+  /** Skippable set-up while `requireAll` is on; absent (or `null`, as JSON stores it) means set-up is needed at once. */
+  readonly gracePeriod?: GracePeriod | null;
 }
 
 /** What the policy needs to know about one agent. */

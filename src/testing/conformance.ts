@@ -44,6 +44,11 @@ function _json(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Equal as JSON values, whatever the key order (PostgreSQL's jsonb, for one, reorders keys). */
+function _same(a: unknown, b: unknown): boolean {
+  return _canonical(a) === _canonical(b);
+}
+
 /** A record with every field filled and awkward values, for round-trip checks. */
 function _fullRecord(seed: number): AgentRecord {
   return {
@@ -53,6 +58,7 @@ function _fullRecord(seed: number): AgentRecord {
     totp: {
       status: 'active',
       secret: 'v1.k1.AAECAwQFBgcICQoL.ZmFrZS1jaXBoZXJ0ZXh0LXdpdGgtdGFn',
+      secretEncrypted: true,
       account: 'agënt "quoted" <a@example.com> 🙂',
       algorithm: 'SHA256',
       digits: 8,
@@ -144,7 +150,7 @@ export function storageConformance(
       const rec = _fullRecord(1);
       _check((await s.save(id, rec, null)) === true, 'save(id, record, null) on an absent agent must return true');
       const got = await mustLoad(s, id);
-      _check(_json(got.record) === _json(rec), 'the loaded record differs from the one saved');
+      _check(_same(got.record, rec), 'the loaded record differs from the one saved');
     }],
 
     ['save with expected null fails when a record exists, leaving it unchanged', async (s) => {
@@ -153,7 +159,7 @@ export function storageConformance(
       const before = await mustLoad(s, id);
       _check((await s.save(id, _fullRecord(2), null)) === false, 'a second create-if-absent must return false');
       const after = await mustLoad(s, id);
-      _check(_json(after.record) === _json(before.record), 'a failed create changed the stored record');
+      _check(_same(after.record, before.record), 'a failed create changed the stored record');
       _check(after.version === before.version, 'a failed create changed the version');
     }],
 
@@ -164,7 +170,7 @@ export function storageConformance(
       const next = _fullRecord(2);
       _check((await s.save(id, next, first.version)) === true, 'save with the current version must return true');
       const second = await mustLoad(s, id);
-      _check(_json(second.record) === _json(next), 'the record was not replaced');
+      _check(_same(second.record, next), 'the record was not replaced');
       _check(second.version !== first.version, 'the version did not change after a save');
     }],
 
@@ -176,7 +182,7 @@ export function storageConformance(
       const v2 = await mustLoad(s, id);
       _check((await s.save(id, _fullRecord(3), v1)) === false, 'save with a stale version must return false');
       const after = await mustLoad(s, id);
-      _check(_json(after.record) === _json(v2.record), 'a stale save changed the stored record');
+      _check(_same(after.record, v2.record), 'a stale save changed the stored record');
       _check(after.version === v2.version, 'a stale save changed the version');
     }],
 
@@ -205,7 +211,7 @@ export function storageConformance(
       const winners = results.flatMap((ok, i) => (ok ? [i] : []));
       _check(winners.length === 1, `expected exactly one winner, got ${winners.length}`);
       const got = await mustLoad(s, id);
-      _check(_json(got.record) === _json(_fullRecord(winners[0]!)), 'the stored record is not the winner\'s');
+      _check(_same(got.record, _fullRecord(winners[0]!)), 'the stored record is not the winner\'s');
     }],
 
     [`${concurrency} concurrent saves on one version: exactly one wins`, async (s) => {
@@ -218,7 +224,7 @@ export function storageConformance(
       const winners = results.flatMap((ok, i) => (ok ? [i + 1] : []));
       _check(winners.length === 1, `expected exactly one winner, got ${winners.length} (save must be compare-and-set)`);
       const got = await mustLoad(s, id);
-      _check(_json(got.record) === _json(_fullRecord(winners[0]!)), 'the stored record is not the winner\'s');
+      _check(_same(got.record, _fullRecord(winners[0]!)), 'the stored record is not the winner\'s');
     }],
 
     ['records of different agents are isolated', async (s) => {
@@ -230,7 +236,7 @@ export function storageConformance(
       const va = await mustLoad(s, a);
       _check(await s.save(a, _fullRecord(3), va.version), 'save a failed');
       const gb = await mustLoad(s, b);
-      _check(_json(gb.record) === _json(_fullRecord(2)), 'saving agent a changed agent b');
+      _check(_same(gb.record, _fullRecord(2)), 'saving agent a changed agent b');
     }],
 
     ['agent ids are compared exactly (case, Unicode, separators)', async (s) => {
@@ -241,7 +247,7 @@ export function storageConformance(
       }
       for (const [i, id] of ids.entries()) {
         const got = await mustLoad(s, id);
-        _check(_json(got.record) === _json(_fullRecord(i)), `id #${i} loaded another agent's record`);
+        _check(_same(got.record, _fullRecord(i)), `id #${i} loaded another agent's record`);
       }
     }],
 

@@ -90,6 +90,11 @@ describe('refusals (TwoFactorError INVALID_SECRET, never a different key)', () =
     ['only spaces and hyphens', ' - - '],
     ['only padding', '========'],
     ['a non-ASCII letter', 'MZXWÉYTBOI'],
+    // toUpperCase maps these onto the alphabet: they must be refused before it runs.
+    ['a dotless i (upper-cases to I)', 'ı'.repeat(32)],
+    ['a long s (upper-cases to S)', 'ſ'.repeat(32)],
+    ['a sharp s (upper-cases to SS)', 'ß'.repeat(16)],
+    ['an st ligature (upper-cases to ST)', 'ﬆ'.repeat(16)],
     ['too long', 'A'.repeat(8200)],
   ])('%s', (_name, text) => {
     let error: unknown;

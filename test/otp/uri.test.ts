@@ -388,6 +388,8 @@ describe('parseKeyUri refusals (INVALID_URI)', () => {
     { name: 'algorithm MD5', uri: `otpauth://totp/alice?secret=${S}&algorithm=MD5`, message: /algorithm/ },
     { name: 'algorithm SHA-1 (hyphenated)', uri: `otpauth://totp/alice?secret=${S}&algorithm=SHA-1`, message: /algorithm/ },
     { name: 'algorithm empty', uri: `otpauth://totp/alice?secret=${S}&algorithm=`, message: /algorithm/ },
+    { name: 'algorithm with a long s (upper-cases to SHA256)', uri: `otpauth://totp/alice?secret=${S}&algorithm=%C5%BFha256`, message: /algorithm/ },
+    { name: 'secret with a long s (upper-cases to S)', uri: `otpauth://totp/alice?secret=%C5%BF${S.slice(1)}`, message: /secret/ },
     { name: 'hotp without counter', uri: `otpauth://hotp/alice?secret=${S}`, message: /counter/ },
     { name: 'hotp counter negative', uri: `otpauth://hotp/alice?secret=${S}&counter=-1`, message: /counter/ },
     { name: 'hotp counter beyond 2^53-1', uri: `otpauth://hotp/alice?secret=${S}&counter=9007199254740992`, message: /counter/ },

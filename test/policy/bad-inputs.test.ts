@@ -53,7 +53,8 @@ const TARGETS: readonly Target[] = [
   flag('requireAll'),
   {
     path: 'settings.gracePeriod',
-    valid: ['undefined'],
+    // null is JSON's "no grace period", read as absent (tested in settings.test.ts).
+    valid: ['undefined', 'null', 'time: null'],
     set: (i, v) => (i.settings.gracePeriod = v),
     problem: () => ({ code: 'invalid-grace-period', field: 'gracePeriod' }),
   },
@@ -174,7 +175,6 @@ const CASES: readonly Case[] = [
     error: TypeError,
     codes: ['conflicting-grace-period', 'invalid-grace-days'],
   },
-  { name: 'gracePeriod null', mutate: (i) => (i.settings.gracePeriod = null), error: TypeError, codes: ['invalid-grace-period'] },
   { name: 'gracePeriod {}', mutate: (i) => (i.settings.gracePeriod = {}), error: TypeError, codes: ['invalid-grace-period'] },
   { name: 'gracePeriod { until: undefined, days: undefined }', mutate: (i) => (i.settings.gracePeriod = { until: undefined, days: undefined }), error: TypeError, codes: ['invalid-grace-period'] },
   { name: 'gracePeriod as a number of days', mutate: (i) => (i.settings.gracePeriod = 7), error: TypeError, codes: ['invalid-grace-period'] },

@@ -1,6 +1,6 @@
 // validateSettings as a table: settings in, exact problems out.
 import { describe, expect, it } from 'vitest';
-import { validateSettings, type SettingsProblem } from '../../src/index.js';
+import { evaluatePolicy, validateSettings, type SettingsProblem } from '../../src/index.js';
 import { END, at } from './_fixtures.js';
 
 interface Row {
@@ -80,5 +80,20 @@ describe('validateSettings', () => {
     const a = validateSettings(ON);
     expect(a).toStrictEqual([]);
     expect(validateSettings(ON)).not.toBe(a);
+  });
+});
+
+describe('gracePeriod: null means no grace period (as JSON stores "none")', () => {
+  const base = { totp: true, email: false, requireAll: true };
+  it('validateSettings reports nothing for it', () => {
+    expect(validateSettings({ ...base, gracePeriod: null })).toEqual([]);
+  });
+  it('evaluatePolicy decides exactly as without a grace period', () => {
+    const agent = { enforced: false, enrolled: [] as const };
+    const now = at(END);
+    const withNull = evaluatePolicy({ settings: { ...base, gracePeriod: null }, agent: { ...agent, enrolled: [] }, now });
+    const without = evaluatePolicy({ settings: base, agent: { ...agent, enrolled: [] }, now });
+    expect(withNull).toEqual(without);
+    expect(withNull).toMatchObject({ action: 'enforce', next: 'setup', reason: 'required-for-all' });
   });
 });

@@ -12,7 +12,9 @@ describe('MemoryStorage passes the storage conformance kit', () => {
 class BrokenStorage implements TwoFactorStorage {
   readonly #rows = new Map<string, { record: AgentRecord; version: number }>();
   #next = 1;
-  constructor(private readonly flaw: 'ignores-version' | 'live-objects' | 'read-then-write' | 'undefined-for-absent') {}
+  constructor(
+    private readonly flaw: 'none' | 'reorders-keys' | 'ignores-version' | 'live-objects' | 'read-then-write' | 'undefined-for-absent',
+  ) {}
 
   async load(agentId: string): Promise<StoredRecord | null> {
     await Promise.resolve();
@@ -23,20 +25,33 @@ class BrokenStorage implements TwoFactorStorage {
   }
 
   async save(agentId: string, record: AgentRecord, expected: RecordVersion | null): Promise<boolean> {
-    const stored = this.flaw === 'live-objects' ? record : structuredClone(record);
+    // 'reorders-keys' is not a flaw: PostgreSQL's jsonb, for one, stores keys in its own order.
+    const stored = this.flaw === 'live-objects' ? record : this.flaw === 'reorders-keys' ? _reversedKeys(record) : structuredClone(record);
     if (this.flaw === 'ignores-version') {
       await Promise.resolve();
       this.#rows.set(agentId, { record: stored, version: this.#next++ });
       return true;
     }
-    // Check, then yield, then write: the classic lost update.
-    const current = this.#rows.get(agentId)?.version ?? null;
-    if (this.flaw === 'read-then-write') await new Promise((r) => setTimeout(r, 1));
-    else await Promise.resolve();
-    if (current !== expected) return false;
+    if (this.flaw === 'read-then-write') {
+      // Check, then yield, then write: the classic lost update.
+      const current = this.#rows.get(agentId)?.version ?? null;
+      await new Promise((r) => setTimeout(r, 1));
+      if (current !== expected) return false;
+    } else {
+      // Yield first, then check and write with no await in between: atomic.
+      await Promise.resolve();
+      if ((this.#rows.get(agentId)?.version ?? null) !== expected) return false;
+    }
     this.#rows.set(agentId, { record: stored, version: this.#next++ });
     return true;
   }
+}
+
+/** A deep copy with every object's keys in reverse order. */
+function _reversedKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(_reversedKeys) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, _reversedKeys(v)])) as T;
 }
 
 async function failures(storage: () => TwoFactorStorage): Promise<string[]> {
@@ -85,8 +100,17 @@ describe('the conformance kit reports broken storages', () => {
     expect(failed).toContain('load returns null for an agent with no record');
   });
 
-  it('a correct storage built the same way passes every check', async () => {
+  it('the same storage without a flaw passes every check (the control for the tests above)', async () => {
+    expect(await failures(() => new BrokenStorage('none'))).toEqual([]);
     expect(await failures(() => new MemoryStorage())).toEqual([]);
+  });
+
+  it('a storage that changes the key order (as jsonb does) passes every check', async () => {
+    const storage = new BrokenStorage('reorders-keys');
+    const rec = { ...(await import('../../src/record.js')).emptyRecord(1) };
+    await storage.save('a', rec, null);
+    expect(Object.keys((await storage.load('a'))!.record)).toEqual(Object.keys(rec).reverse()); // it really reorders
+    expect(await failures(() => new BrokenStorage('reorders-keys'))).toEqual([]);
   });
 
   it('rejects a bad makeStorage or concurrency', () => {
