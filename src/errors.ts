@@ -5,8 +5,8 @@
  * - `INVALID_URI`: an otpauth:// URI (or a label for one) is malformed or unsupported.
  * - `STORAGE_CONFLICT`: a compare-and-set save kept losing to other writers.
  * - `STORAGE_FAILED`: the storage port threw; the original error is the `cause`.
- * - `MAILER_FAILED`: the mailer port threw; the original error is the `cause`.
  * - `SECRET_DECRYPT_FAILED`: an encrypted secret could not be decrypted or authenticated.
+ * - `SECRET_ENCRYPT_FAILED`: the secret cipher failed to encrypt; nothing was saved.
  * - `INVALID_RECORD`: a stored record does not have the expected shape.
  */
 export type TwoFactorErrorCode =
@@ -14,8 +14,8 @@ export type TwoFactorErrorCode =
   | 'INVALID_URI'
   | 'STORAGE_CONFLICT'
   | 'STORAGE_FAILED'
-  | 'MAILER_FAILED'
   | 'SECRET_DECRYPT_FAILED'
+  | 'SECRET_ENCRYPT_FAILED'
   | 'INVALID_RECORD';
 
 /**

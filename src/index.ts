@@ -40,7 +40,10 @@ export type {
 export { createTwoFactor } from './service.js';
 export type {
   BeginTotpSetupResult,
+  EmailCheckResult,
   LockedResult,
+  SendEmailCodeResult,
+  ServiceEmailOptions,
   ServiceTotpOptions,
   SettingsSource,
   SkipSetupResult,
@@ -51,12 +54,30 @@ export type {
   TwoFactorOptions,
   TwoFactorStatus,
 } from './service.js';
-export type { Clock, RecordVersion, StoredRecord, TwoFactorEvent, TwoFactorEventType, TwoFactorStorage } from './ports.js';
+export type {
+  Clock,
+  EmailMessage,
+  EmailPurpose,
+  Mailer,
+  RecordVersion,
+  SecretCipher,
+  StoredRecord,
+  TwoFactorEvent,
+  TwoFactorEventType,
+  TwoFactorStorage,
+} from './ports.js';
+
+// --- email codes and secrets at rest ---
+export { escapeHtml, isEmailAddress, renderDefaultEmail } from './email/challenge.js';
+export type { EmailTemplateInput, RenderEmail, RenderedEmail } from './email/challenge.js';
+export { aesGcmSecretCipher } from './cipher.js';
+export type { AesGcmKey, AesGcmSecretCipher, AesGcmSecretCipherOptions } from './cipher.js';
 export { checkRecord, RECORD_SCHEMA } from './record.js';
 export type {
   AgentRecord,
   EmailChallengeRecord,
   EmailFactorRecord,
+  EmailLimits,
   ThrottleConfig,
   ThrottleRecord,
   TotpFactorRecord,

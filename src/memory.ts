@@ -5,10 +5,12 @@
  * @module
  */
 import type { AgentRecord } from './record.js';
-import type { Clock, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
-import { _describe, _instantMs } from './_validate.js';
+import type { Clock, EmailMessage, Mailer, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
+import { _describe, _instantMs, _integer } from './_validate.js';
+import { sameEmailAddress } from './email/challenge.js';
 
 export type { Clock, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
+export type { EmailMessage, EmailPurpose, Mailer } from './ports.js';
 export type { AgentRecord } from './record.js';
 
 interface _Slot {
@@ -111,4 +113,124 @@ export function manualClock(start: Date | number = 0): ManualClock {
       nowMs = _instantMs('date', date);
     },
   };
+}
+
+/**
+ * A {@link Mailer} that keeps every message instead of sending it, and can be told to fail.
+ * It stores copies: changing a message after `send`, or a message read from `sent`, changes
+ * nothing recorded. `send` is always asynchronous, like a real mail service.
+ *
+ * @example
+ * ```ts
+ * const mailer = new MemoryMailer();
+ * const twoFactor = createTwoFactor({ storage, issuer: 'Acme Help', settings, mailer });
+ * await twoFactor.sendEmailCode('agent-1', { to: 'ann@acme.test' });
+ * await twoFactor.verifyEmailCode('agent-1', mailer.lastCode('ann@acme.test')!);
+ *
+ * mailer.failNext(); // the next send rejects: sendEmailCode returns 'delivery-failed'
+ * ```
+ */
+export class MemoryMailer implements Mailer {
+  readonly #sent: EmailMessage[] = [];
+  #failures = 0;
+  #error: Error | undefined;
+
+  /** Copies of the messages sent so far, oldest first (a new array on every read). */
+  get sent(): EmailMessage[] {
+    return this.#sent.map(_copyMessage);
+  }
+
+  /**
+   * Records a copy of `message`, or, when a failure is armed, rejects with
+   * `Error('MemoryMailer: simulated delivery failure')` (or the error given to `failNext`)
+   * and records nothing. Rejects with a TypeError for a message of the wrong shape.
+   */
+  async send(message: EmailMessage): Promise<void> {
+    // Decide and copy before yielding: a caller mutating `message` later cannot leak in, and
+    // concurrent sends consume armed failures in call order.
+    const copy = _checkedMessage(message);
+    const fail = this.#failures > 0;
+    if (fail) this.#failures--;
+    const error = this.#error;
+    await Promise.resolve();
+    if (fail) throw error ?? new Error('MemoryMailer: simulated delivery failure');
+    this.#sent.push(copy);
+  }
+
+  /**
+   * Makes the next `count` sends fail (replacing any failures still armed; `0` disarms).
+   *
+   * @param count - A non-negative integer; default 1.
+   * @param error - What those sends reject with; default a new
+   *   `Error('MemoryMailer: simulated delivery failure')` each time.
+   * @throws TypeError / RangeError for a bad `count`; TypeError when `error` is not an Error.
+   */
+  failNext(count = 1, error?: Error): void {
+    const n = _integer('count', count, 0, Number.MAX_SAFE_INTEGER);
+    if (error !== undefined && !(error instanceof Error)) {
+      throw new TypeError(`"error" expected an Error, got ${_describe(error)}`);
+    }
+    this.#failures = n;
+    this.#error = error;
+  }
+
+  /** The code of the newest message to `to` (ASCII case ignored), or `undefined`. */
+  lastCode(to: string): string | undefined {
+    const address = _address(to);
+    for (let i = this.#sent.length - 1; i >= 0; i--) {
+      const message = this.#sent[i]!;
+      if (sameEmailAddress(message.to, address)) return message.code;
+    }
+    return undefined;
+  }
+
+  /** Copies of the messages sent to `to` (ASCII case ignored), oldest first. */
+  messagesTo(to: string): EmailMessage[] {
+    const address = _address(to);
+    return this.#sent.filter((m) => sameEmailAddress(m.to, address)).map(_copyMessage);
+  }
+
+  /** Forgets every message and disarms any failures: back to a new mailer. */
+  clear(): void {
+    this.#sent.length = 0;
+    this.#failures = 0;
+    this.#error = undefined;
+  }
+}
+
+function _address(to: unknown): string {
+  if (typeof to !== 'string') throw new TypeError(`"to" expected a string, got ${_describe(to)}`);
+  return to;
+}
+
+/** A deep copy of the {@link EmailMessage} fields (any other property is left behind). */
+function _copyMessage(m: EmailMessage): EmailMessage {
+  return {
+    to: m.to,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    code: m.code,
+    expiresAt: new Date(m.expiresAt.getTime()),
+    agentId: m.agentId,
+    purpose: m.purpose,
+  };
+}
+
+/** A copy of the message's own fields, after checking their types. */
+function _checkedMessage(message: unknown): EmailMessage {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    throw new TypeError(`"message" expected an EmailMessage, got ${_describe(message)}`);
+  }
+  const m = message as Record<string, unknown>;
+  for (const key of ['to', 'subject', 'text', 'html', 'code', 'agentId'] as const) {
+    if (typeof m[key] !== 'string') throw new TypeError(`"message.${key}" expected a string, got ${_describe(m[key])}`);
+  }
+  if (!(m.expiresAt instanceof Date) || Number.isNaN(m.expiresAt.getTime())) {
+    throw new TypeError(`"message.expiresAt" expected a valid Date, got ${_describe(m.expiresAt)}`);
+  }
+  if (m.purpose !== 'setup' && m.purpose !== 'login') {
+    throw new TypeError(`"message.purpose" expected 'setup' or 'login', got ${_describe(m.purpose)}`);
+  }
+  return _copyMessage(m as unknown as EmailMessage);
 }

@@ -87,6 +87,11 @@ export interface Mailer {
 export interface SecretCipher {
   encrypt(plain: string, context: string): Promise<string>;
   decrypt(cipher: string, context: string): Promise<string>;
+  /**
+   * Optional: whether a stored value was sealed with a key other than the current one. The
+   * service then re-encrypts it the next time it saves the record (key rotation).
+   */
+  needsRotation?(cipher: string): boolean;
 }
 
 /** What an audit event is about. */
@@ -97,6 +102,12 @@ export type TwoFactorEventType =
   | 'totp.setup.confirmed'
   | 'totp.verified'
   | 'totp.failed'
+  | 'email.code.sent'
+  | 'email.code.refused'
+  | 'email.code.undelivered'
+  | 'email.setup.confirmed'
+  | 'email.verified'
+  | 'email.failed'
   | 'throttle.locked'
   | 'admin.totp.provisioned'
   | 'admin.enforced.changed'

@@ -4,6 +4,7 @@
  */
 
 import { TwoFactorError } from './errors.js';
+import { decodeBase32 } from './otp/base32.js';
 
 /** Bumped when the record's shape changes incompatibly. */
 export const RECORD_SCHEMA = 1;
@@ -11,8 +12,13 @@ export const RECORD_SCHEMA = 1;
 /** A TOTP factor, pending (set-up begun, not yet confirmed) or active. */
 export interface TotpFactorRecord {
   status: 'pending' | 'active';
-  /** Base32 secret, or the ciphertext from a configured `secretCipher`. */
+  /** Base32 secret, or, when `secretEncrypted`, the ciphertext from the `secretCipher`. */
   secret: string;
+  /**
+   * Whether `secret` is a ciphertext. The service decrypts after loading and encrypts before
+   * saving, so the pure transitions below only ever see base32.
+   */
+  secretEncrypted: boolean;
   /** The account name shown in the authenticator app. */
   account: string;
   /** Parameters fixed at enrollment, so a later change of defaults can't break a device. */
@@ -158,6 +164,7 @@ export function withNewTotp(
     ...record,
     totp: {
       ...factor,
+      secretEncrypted: false,
       status: active ? 'active' : 'pending',
       createdAt: now,
       activatedAt: active ? now : null,
@@ -210,6 +217,89 @@ export function withRemoved(record: AgentRecord, now: number, method: 'totp' | '
 }
 
 // ---------------------------------------------------------------------------------------------
+// Email codes. The code itself never reaches the record: only its hash (see src/email/).
+// ---------------------------------------------------------------------------------------------
+
+/** Limits of email codes (see `DEFAULTS.email`). */
+export interface EmailLimits {
+  /** How long a code is valid. */
+  ttlMs: number;
+  /** Wrong entries allowed per code; the last one burns it. */
+  maxAttempts: number;
+  /** Least time between two sends. */
+  resendCooldownMs: number;
+  /** Most sends within any hour. */
+  maxSendsPerHour: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The send times that still count against the hourly cap at `now`, oldest first. */
+export function recentEmailSends(record: AgentRecord, now: number): number[] {
+  return record.emailSends.filter((t) => t > now - HOUR_MS && t <= now);
+}
+
+/** Why a new code cannot be sent at `now`, and when it can; `null` when it can. */
+export function emailSendBlock(
+  record: AgentRecord,
+  now: number,
+  limits: EmailLimits,
+): { reason: 'cooldown' | 'too-many-sends'; retryAt: number } | null {
+  const sends = recentEmailSends(record, now);
+  const last = sends.at(-1);
+  if (last !== undefined && now < last + limits.resendCooldownMs) return { reason: 'cooldown', retryAt: last + limits.resendCooldownMs };
+  if (sends.length >= limits.maxSendsPerHour) return { reason: 'too-many-sends', retryAt: sends[sends.length - limits.maxSendsPerHour]! + HOUR_MS };
+  return null;
+}
+
+/** A new code was issued: it replaces any outstanding one, and the send is counted. */
+export function withEmailChallenge(record: AgentRecord, now: number, challenge: EmailChallengeRecord): AgentRecord {
+  return { ...record, emailChallenge: challenge, emailSends: [...recentEmailSends(record, now), now], updatedAt: now };
+}
+
+/**
+ * Undoes {@link withEmailChallenge} after the mail could not be sent: the previous challenge
+ * comes back if ours is still the outstanding one, and our send no longer counts.
+ */
+export function withEmailSendUndone(
+  record: AgentRecord,
+  now: number,
+  sent: { challenge: EmailChallengeRecord; previous: EmailChallengeRecord | null; at: number },
+): AgentRecord {
+  const current = record.emailChallenge;
+  const ours = current !== null && current.hash === sent.challenge.hash && current.issuedAt === sent.challenge.issuedAt;
+  const index = record.emailSends.lastIndexOf(sent.at);
+  if (!ours && index < 0) return record;
+  return {
+    ...record,
+    emailChallenge: ours ? sent.previous : current,
+    emailSends: index < 0 ? record.emailSends : record.emailSends.filter((_, i) => i !== index),
+    updatedAt: now,
+  };
+}
+
+/** A wrong email code: one attempt of the challenge is used, and the agent's throttle counts it. */
+export function withEmailCodeFailed(record: AgentRecord, now: number, throttle: ThrottleConfig): AgentRecord {
+  const challenge = record.emailChallenge;
+  if (challenge === null) throw new Error('withEmailCodeFailed: the record has no email challenge');
+  return withFailure({ ...record, emailChallenge: { ...challenge, attempts: challenge.attempts + 1 } }, now, throttle);
+}
+
+/**
+ * The right email code: the challenge is consumed (single use), a `setup` challenge enrolls its
+ * address, and the throttle is cleared.
+ */
+export function withEmailCodeAccepted(record: AgentRecord, now: number): AgentRecord {
+  const challenge = record.emailChallenge;
+  if (challenge === null) throw new Error('withEmailCodeAccepted: the record has no email challenge');
+  const email: EmailFactorRecord =
+    challenge.purpose === 'setup' || record.email === null
+      ? { address: challenge.address, enrolledAt: now, lastUsedAt: now }
+      : { ...record.email, lastUsedAt: now };
+  return withThrottleReset({ ...record, email, emailChallenge: null, updatedAt: now }, now);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reading a stored record back. Storage is outside twofold's control (a hand-edited row, a
 // bad migration, a bug in an adapter), so a record is checked before any decision rests on it.
 // A record that fails is refused with INVALID_RECORD, never treated as "no 2FA".
@@ -229,6 +319,7 @@ const _intIn = (min: number, max: number): _Check => (v) => Number.isSafeInteger
 const TOTP_FIELDS: Record<keyof TotpFactorRecord, _Check> = {
   status: _oneOfValues('pending', 'active'),
   secret: (v) => typeof v === 'string' && v.length > 0,
+  secretEncrypted: (v) => typeof v === 'boolean',
   account: _string,
   algorithm: _oneOfValues('SHA1', 'SHA256', 'SHA512'),
   digits: _intIn(6, 8),
@@ -251,9 +342,9 @@ const EMAIL_FIELDS: Record<keyof EmailFactorRecord, _Check> = {
 const CHALLENGE_FIELDS: Record<keyof EmailChallengeRecord, _Check> = {
   purpose: _oneOfValues('setup', 'login'),
   address: _string,
-  hash: _string,
-  salt: _stringOrNull,
-  digits: _intIn(4, 10),
+  hash: (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v),
+  salt: (v) => v === null || (typeof v === 'string' && /^[0-9a-f]{32}$/.test(v)),
+  digits: _intIn(6, 10),
   issuedAt: _time,
   expiresAt: _time,
   attempts: _count,
@@ -292,6 +383,17 @@ export function checkRecord(value: unknown): AgentRecord {
   if (typeof value.enforced !== 'boolean') throw _invalid('record.enforced', 'a boolean');
   if (!_timeOrNull(value.graceStartedAt)) throw _invalid('record.graceStartedAt', 'a time or null');
   _nullable(value.totp, 'record.totp', TOTP_FIELDS);
+  const totp = value.totp as TotpFactorRecord | null;
+  if (totp !== null && !totp.secretEncrypted) {
+    // A plain secret must be base32 of a usable length: a damaged one is a damaged record.
+    let bytes = 0;
+    try {
+      bytes = decodeBase32(totp.secret).length;
+    } catch {
+      throw _invalid('record.totp.secret', 'valid base32');
+    }
+    if (bytes < 10) throw _invalid('record.totp.secret', 'a secret of at least 10 bytes');
+  }
   _nullable(value.email, 'record.email', EMAIL_FIELDS);
   _nullable(value.emailChallenge, 'record.emailChallenge', CHALLENGE_FIELDS);
   if (!Array.isArray(value.emailSends) || !value.emailSends.every(_time)) throw _invalid('record.emailSends', 'a list of times');

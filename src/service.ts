@@ -9,18 +9,36 @@ import type { HashAlgorithm } from './otp/hotp.js';
 import { evaluatePolicy } from './policy/evaluate.js';
 import { _checkSettings, type _CheckedSettings } from './policy/settings.js';
 import type { Method, PolicyDecision, PolicySettings } from './policy/types.js';
-import type { Clock, RecordVersion, TwoFactorEvent, TwoFactorStorage } from './ports.js';
+import {
+  checkEmailCode,
+  emailPepper,
+  generateEmailCode,
+  hashEmailCode,
+  isEmailAddress,
+  renderDefaultEmail,
+  sameEmailAddress,
+  type RenderEmail,
+} from './email/challenge.js';
+import type { Clock, EmailPurpose, Mailer, RecordVersion, SecretCipher, TwoFactorEvent, TwoFactorStorage } from './ports.js';
 import {
   checkRecord,
+  emailSendBlock,
   emptyRecord,
   enrolledMethods,
   lockedUntil,
+  withEmailChallenge,
+  withEmailCodeAccepted,
+  withEmailCodeFailed,
+  withEmailSendUndone,
   withFailure,
   withNewTotp,
   withRemoved,
   withThrottleReset,
   withTotpAccepted,
   type AgentRecord,
+  type TotpFactorRecord,
+  type EmailChallengeRecord,
+  type EmailLimits,
   type ThrottleConfig,
 } from './record.js';
 
@@ -35,6 +53,29 @@ export interface ServiceTotpOptions {
   /** Steps accepted around the (drift-corrected) current step; default 1 each way. */
   window?: TotpWindow;
   secretBytes?: number;
+}
+
+/** Email code parameters (defaults in `DEFAULTS.email`). */
+export interface ServiceEmailOptions {
+  /** Code length, 6..10; default 6. */
+  digits?: number;
+  /** How long a code is valid, in ms; default 10 minutes. */
+  ttlMs?: number;
+  /** Wrong entries per code before it is burned; default 5. */
+  maxAttempts?: number;
+  /** Least time between two sends to an agent, in ms; default 60 s. */
+  resendCooldownMs?: number;
+  /** Most sends to an agent within any hour; default 5. */
+  maxSendsPerHour?: number;
+  /**
+   * A secret kept outside the database (at least 16 bytes; 32 random bytes recommended). With
+   * it, codes are stored as HMAC-SHA-256 under the pepper, so a stolen database does not give
+   * the outstanding codes away; without it, as salted SHA-256, which an attacker holding the
+   * record reverses by trying all 10^6 codes.
+   */
+  pepper?: string | Uint8Array;
+  /** Replaces the default email template. Escape whatever you put into `html`. */
+  renderEmail?: RenderEmail;
 }
 
 /** Options of {@link createTwoFactor}. */
@@ -57,6 +98,21 @@ export interface TwoFactorOptions {
    */
   onEventError?: (error: unknown, event: TwoFactorEvent) => void;
   totp?: ServiceTotpOptions;
+  /** Sends email codes; required once Email 2FA is switched on. */
+  mailer?: Mailer;
+  /**
+   * Called with the error when `mailer.send` throws; `sendEmailCode` then returns
+   * `delivery-failed`. Default: `console.error('twofold: mailer.send failed; ...', error)`.
+   */
+  onDeliveryError?: (error: unknown, context: { agentId: string }) => void;
+  email?: ServiceEmailOptions;
+  /**
+   * Encrypts TOTP secrets at rest (e.g. `aesGcmSecretCipher`), with the agent id as context.
+   * A secret is decrypted only by the calls that use it; a plain one (stored before the cipher
+   * was configured) is encrypted at the record's next save, and one sealed with an older key
+   * (the cipher's `needsRotation`) is re-encrypted with the current key at its next save.
+   */
+  secretCipher?: SecretCipher;
   throttle?: Partial<ThrottleConfig>;
   /** Compare-and-set attempts per operation before `STORAGE_CONFLICT`; default 8. */
   storageAttempts?: number;
@@ -90,6 +146,20 @@ export interface TotpSetupResult {
   uri: string;
 }
 
+/** The outcome of {@link TwoFactor.sendEmailCode}. */
+export type SendEmailCodeResult =
+  | { ok: true; purpose: EmailPurpose; expiresAt: Date }
+  | { ok: false; reason: 'locked' | 'cooldown' | 'too-many-sends'; retryAt: Date }
+  | { ok: false; reason: 'method-disabled' | 'invalid-address' | 'address-mismatch' | 'delivery-failed' };
+
+/** The outcome of {@link TwoFactor.verifyEmailCode}. `purpose: 'setup'` means email was just enrolled. */
+export type EmailCheckResult =
+  | { ok: true; method: 'email'; purpose: EmailPurpose }
+  | LockedResult
+  | { ok: false; reason: 'invalid-code'; retryAt?: Date }
+  | { ok: false; reason: 'too-many-attempts'; retryAt?: Date }
+  | { ok: false; reason: 'no-challenge' | 'expired' | 'malformed' | 'method-disabled' };
+
 /** The outcome of {@link TwoFactor.skipSetup}. */
 export type SkipSetupResult = { ok: true; until: Date } | { ok: false; reason: 'not-skippable' };
 
@@ -108,6 +178,8 @@ export interface TwoFactorStatus {
     lastUsedAt: Date | null;
   };
   email: null | { address: string; enrolledAt: Date; lastUsedAt: Date | null };
+  /** The outstanding email code, if any (never the code itself). */
+  emailCode: null | { purpose: EmailPurpose; expiresAt: Date; attemptsLeft: number };
   enforced: boolean;
   lockedUntil: Date | null;
   failures: number;
@@ -130,6 +202,13 @@ export interface TwoFactor {
   confirmTotpSetup(agentId: string, code: string): Promise<TotpCheckResult>;
   /** Checks a TOTP code at login. */
   verifyTotp(agentId: string, code: string): Promise<TotpCheckResult>;
+  /**
+   * Mails a one-time code: to set email up (`to` becomes the agent's address once the code is
+   * verified), or to log in (`to` must be the enrolled address).
+   */
+  sendEmailCode(agentId: string, options: { to: string }): Promise<SendEmailCodeResult>;
+  /** Checks an emailed code: enrolls the address on set-up, or completes a login. */
+  verifyEmailCode(agentId: string, code: string): Promise<EmailCheckResult>;
   /** The agent's 2FA state, without secrets. */
   status(agentId: string): Promise<TwoFactorStatus>;
   admin: {
@@ -158,6 +237,7 @@ interface _Step<R> {
 }
 
 interface _Context {
+  agentId: string;
   record: AgentRecord;
   /** Whether the record exists in storage (false: `record` is a fresh empty one). */
   exists: boolean;
@@ -166,10 +246,14 @@ interface _Context {
 }
 
 const MAX_AGENT_ID_LENGTH = 256;
+/** An unpaired UTF-16 surrogate: no UTF-8 encoding, so not a usable id (or cipher context). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function _agentId(value: unknown): string {
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_AGENT_ID_LENGTH) {
-    throw new TypeError(`"agentId" expected a non-blank string of at most ${MAX_AGENT_ID_LENGTH} characters, got ${_describe(value)}`);
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_AGENT_ID_LENGTH || LONE_SURROGATE.test(value)) {
+    throw new TypeError(
+      `"agentId" expected a non-blank, well-formed string of at most ${MAX_AGENT_ID_LENGTH} characters, got ${_describe(value)}`,
+    );
   }
   return value;
 }
@@ -216,6 +300,12 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     throw new TypeError(`"issuer" expected a non-empty string without ':', got ${_describe(o.issuer)}`);
   }
   const issuer = o.issuer;
+  // Refuse here, not at the first set-up, an issuer that no key URI can carry.
+  try {
+    buildKeyUri({ issuer, account: 'a', secret: 'AAAAAAAAAAAAAAAAAAAAAAAAAA' });
+  } catch (error) {
+    throw new TypeError(`"issuer" cannot go into a key URI: ${(error as Error).message}`);
+  }
   const settingsSource = o.settings as SettingsSource;
   if (settingsSource === null || (typeof settingsSource !== 'object' && typeof settingsSource !== 'function')) {
     throw new TypeError(`"settings" expected settings or a function returning them, got ${_describe(settingsSource)}`);
@@ -251,6 +341,31 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
   if (throttle.maxLockMs < throttle.baseLockMs) {
     throw new RangeError(`"throttle.maxLockMs" expected at least baseLockMs (${throttle.baseLockMs}), got ${throttle.maxLockMs}`);
   }
+  const mailer = o.mailer as Mailer | undefined;
+  if (mailer !== undefined && (mailer === null || typeof mailer !== 'object' || typeof mailer.send !== 'function')) {
+    throw new TypeError('"mailer" expected an object with a send() method');
+  }
+  if (o.onDeliveryError !== undefined && typeof o.onDeliveryError !== 'function') throw new TypeError('"onDeliveryError" expected a function');
+  const onDeliveryError =
+    (o.onDeliveryError as TwoFactorOptions['onDeliveryError']) ??
+    ((error: unknown) => console.error('twofold: mailer.send failed; the code was not sent', error));
+  const em = _options('email', o.email);
+  const D = DEFAULTS.email;
+  const emailDigits = em.digits === undefined ? D.digits : _integer('email.digits', em.digits, 6, 10);
+  const emailLimits: EmailLimits = {
+    ttlMs: em.ttlMs === undefined ? D.ttlMs : _integer('email.ttlMs', em.ttlMs, 1000, 86_400_000),
+    maxAttempts: em.maxAttempts === undefined ? D.maxAttempts : _integer('email.maxAttempts', em.maxAttempts, 1, 100),
+    resendCooldownMs: em.resendCooldownMs === undefined ? D.resendCooldownMs : _integer('email.resendCooldownMs', em.resendCooldownMs, 0, 86_400_000),
+    maxSendsPerHour: em.maxSendsPerHour === undefined ? D.maxSendsPerHour : _integer('email.maxSendsPerHour', em.maxSendsPerHour, 1, 1000),
+  };
+  const pepper = em.pepper === undefined ? undefined : emailPepper(em.pepper);
+  const renderEmail = em.renderEmail === undefined ? renderDefaultEmail : (em.renderEmail as RenderEmail);
+  if (typeof renderEmail !== 'function') throw new TypeError(`"email.renderEmail" expected a function, got ${_describe(renderEmail)}`);
+  const cipher = o.secretCipher as SecretCipher | undefined;
+  if (cipher !== undefined && (cipher === null || typeof cipher !== 'object' || typeof cipher.encrypt !== 'function' || typeof cipher.decrypt !== 'function')) {
+    throw new TypeError('"secretCipher" expected an object with encrypt() and decrypt() methods');
+  }
+
   const attempts = o.storageAttempts === undefined ? DEFAULTS.storage.maxAttempts : _integer('storageAttempts', o.storageAttempts, 1, 100);
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -282,10 +397,65 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     return { record: checkRecord(loaded.record), version };
   }
 
+  /**
+   * The base32 secret of a TOTP factor, decrypted if it is stored encrypted. Only the calls
+   * that use the secret decrypt it, so an agent whose secret cannot be decrypted (a key taken
+   * out of the list too early) can still be handled: policy, email, status, admin removal.
+   */
+  async function secretOf(agentId: string, factor: TotpFactorRecord): Promise<string> {
+    if (!factor.secretEncrypted) return factor.secret;
+    if (cipher === undefined) {
+      throw new TwoFactorError('SECRET_DECRYPT_FAILED', 'the stored TOTP secret is encrypted, but no secretCipher is configured');
+    }
+    let plain: unknown;
+    try {
+      plain = await cipher.decrypt(factor.secret, agentId);
+    } catch (cause) {
+      if (cause instanceof TwoFactorError && cause.code === 'SECRET_DECRYPT_FAILED') throw cause;
+      throw new TwoFactorError('SECRET_DECRYPT_FAILED', 'secretCipher.decrypt failed', { cause });
+    }
+    if (typeof plain !== 'string' || plain.length === 0) {
+      throw new TwoFactorError('SECRET_DECRYPT_FAILED', `secretCipher.decrypt must resolve to a non-empty string, got ${_describe(plain)}`);
+    }
+    return plain;
+  }
+
+  /**
+   * The record as it is stored. With a cipher: a plain secret (new, or stored before the cipher
+   * was configured) is encrypted; an encrypted one is kept as it is, unless the cipher says it
+   * was sealed with an older key (`needsRotation`), when it is re-encrypted with the current
+   * key, if it still decrypts (if not, it is kept: the save is not the place to fail on it).
+   */
+  async function sealed(agentId: string, record: AgentRecord): Promise<AgentRecord> {
+    const totp = record.totp;
+    if (cipher === undefined || totp === null) return record;
+    let plain: string;
+    if (!totp.secretEncrypted) plain = totp.secret;
+    else if (typeof cipher.needsRotation === 'function' && cipher.needsRotation(totp.secret)) {
+      try {
+        plain = await secretOf(agentId, totp);
+      } catch {
+        return record;
+      }
+    } else return record;
+    let sealedSecret: unknown;
+    try {
+      sealedSecret = await cipher.encrypt(plain, agentId);
+    } catch (cause) {
+      if (cause instanceof TwoFactorError && cause.code === 'SECRET_ENCRYPT_FAILED') throw cause;
+      throw new TwoFactorError('SECRET_ENCRYPT_FAILED', 'secretCipher.encrypt failed; nothing was saved', { cause });
+    }
+    if (typeof sealedSecret !== 'string' || sealedSecret.length === 0) {
+      throw new TwoFactorError('SECRET_ENCRYPT_FAILED', `secretCipher.encrypt must resolve to a non-empty string, got ${_describe(sealedSecret)}; nothing was saved`);
+    }
+    return { ...record, totp: { ...totp, secret: sealedSecret, secretEncrypted: true } };
+  }
+
   async function save(agentId: string, record: AgentRecord, expected: RecordVersion | null): Promise<boolean> {
+    const stored = await sealed(agentId, record);
     let ok: unknown;
     try {
-      ok = await storage.save(agentId, record, expected);
+      ok = await storage.save(agentId, stored, expected);
     } catch (cause) {
       throw new TwoFactorError('STORAGE_FAILED', 'storage.save failed', { cause });
     }
@@ -311,6 +481,14 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     }
   }
 
+  function _reportDelivery(error: unknown, agentId: string): void {
+    try {
+      onDeliveryError(error, { agentId });
+    } catch {
+      // The reporter itself failed; the result (`delivery-failed`) still tells the caller.
+    }
+  }
+
   function _report(error: unknown, event: TwoFactorEvent): void {
     try {
       onEventError(error, event);
@@ -330,6 +508,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     for (let attempt = 0; attempt < attempts; attempt++) {
       const loaded = await load(agentId);
       const ctx: _Context = {
+        agentId,
         record: loaded === null ? emptyRecord(now) : loaded.record,
         exists: loaded !== null,
         now,
@@ -378,7 +557,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
   }
 
   /** The shared TOTP check of login and confirmation. */
-  function checkTotp(ctx: _Context, code: string, mode: 'login' | 'confirm'): _Step<TotpCheckResult> {
+  async function checkTotp(ctx: _Context, code: string, mode: 'login' | 'confirm'): Promise<_Step<TotpCheckResult>> {
     const { record, now } = ctx;
     const refused = (reason: 'method-disabled' | 'not-enrolled' | 'no-pending-setup' | 'already-enrolled'): _Step<TotpCheckResult> => ({
       result: { ok: false, reason },
@@ -398,8 +577,11 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
       };
     }
     // Centre the window on the device's observed drift (django-otp's approach).
-    const at = now + f.driftSteps * f.periodSeconds * 1000;
-    const check = verifyTotpCode(f.secret, code, {
+    // The stored drift is re-clamped to the current window: an operator who narrows the
+    // window must not leave a device centred outside it (or accept codes that old).
+    const driftSteps = Math.max(-window.past, Math.min(window.future, f.driftSteps));
+    const at = now + driftSteps * f.periodSeconds * 1000;
+    const check = verifyTotpCode(await secretOf(ctx.agentId, f), code, {
       at: Math.max(0, at),
       window,
       period: f.periodSeconds,
@@ -409,7 +591,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
       ...(f.lastStep === null ? {} : { afterStep: f.lastStep }),
     });
     if (check.valid) {
-      const drift = Math.max(-window.past, Math.min(window.future, f.driftSteps + check.delta));
+      const drift = Math.max(-window.past, Math.min(window.future, driftSteps + check.delta));
       return {
         result: { ok: true, method: 'totp' },
         record: withTotpAccepted(record, now, check.step, drift),
@@ -464,13 +646,13 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
       const account = _account(so.account);
       if (so.restart !== undefined && typeof so.restart !== 'boolean') throw new TypeError(`"restart" expected a boolean, got ${_describe(so.restart)}`);
       const restart = so.restart === true;
-      return transact<BeginTotpSetupResult>(agentId, (ctx) => {
+      return transact<BeginTotpSetupResult>(agentId, async (ctx) => {
         if (!ctx.settings.totp) return { result: { ok: false as const, reason: 'method-disabled' as const } };
         const current = ctx.record.totp;
         if (current?.status === 'active') return { result: { ok: false as const, reason: 'already-enrolled' as const } };
         if (current !== null && !restart) {
           // A page refresh: hand back the same secret so an already-scanned QR code stays good.
-          const result = setupResult(current.secret, account, current.algorithm, current.digits, current.periodSeconds);
+          const result = setupResult(await secretOf(ctx.agentId, current), account, current.algorithm, current.digits, current.periodSeconds);
           if (current.account === account) return { result };
           return {
             result,
@@ -494,6 +676,126 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
 
     verifyTotp: (agentId, code) => transact(agentId, (ctx) => checkTotp(ctx, code, 'login')),
 
+    sendEmailCode: async (agentIdRaw, opts) => {
+      const agentId = _agentId(agentIdRaw);
+      const to = _options('options', opts).to;
+      if (typeof to !== 'string') throw new TypeError(`"to" expected an email address, got ${_describe(to)}`);
+      if (mailer === undefined) throw new TypeError('sendEmailCode needs the "mailer" option of createTwoFactor');
+      // Drawn once, outside the retry loop: the decision below stays pure and may run again.
+      const code = generateEmailCode(emailDigits, random);
+      const hashed = hashEmailCode(code, pepper === undefined ? (random === undefined ? {} : { random }) : { pepper });
+
+      type Outcome =
+        | { kind: 'refused'; result: SendEmailCodeResult }
+        | { kind: 'issued'; challenge: EmailChallengeRecord; previous: EmailChallengeRecord | null; at: number };
+      const refused = (result: Exclude<SendEmailCodeResult, { ok: true }>, extra: Partial<_EventDraft> = {}): _Step<Outcome> => ({
+        result: { kind: 'refused', result },
+        events: [{ type: 'email.code.refused', method: 'email', outcome: 'failure', reason: result.reason, ...extra }],
+      });
+
+      const outcome = await transact<Outcome>(agentId, (ctx) => {
+        const { record, now } = ctx;
+        if (!ctx.settings.email) return refused({ ok: false, reason: 'method-disabled' });
+        const until = lockedUntil(record, now);
+        if (until !== null) return refused({ ok: false, reason: 'locked', retryAt: new Date(until) }, { lockedUntil: new Date(until) });
+        if (!isEmailAddress(to)) return refused({ ok: false, reason: 'invalid-address' });
+        const purpose: EmailPurpose = record.email === null ? 'setup' : 'login';
+        if (record.email !== null && !sameEmailAddress(to, record.email.address)) return refused({ ok: false, reason: 'address-mismatch' });
+        const block = emailSendBlock(record, now, emailLimits);
+        if (block !== null) return refused({ ok: false, reason: block.reason, retryAt: new Date(block.retryAt) });
+        const challenge: EmailChallengeRecord = {
+          purpose,
+          address: purpose === 'login' ? record.email!.address : to,
+          hash: hashed.hash,
+          salt: hashed.salt,
+          digits: emailDigits,
+          issuedAt: now,
+          expiresAt: now + emailLimits.ttlMs,
+          attempts: 0,
+        };
+        // Saved before sending: the code must be checkable the moment the mail arrives, and a
+        // concurrent send must see the cooldown.
+        return {
+          result: { kind: 'issued', challenge, previous: record.emailChallenge, at: now },
+          record: withEmailChallenge(record, now, challenge),
+        };
+      });
+      if (outcome.kind === 'refused') return outcome.result;
+
+      const { challenge } = outcome;
+      const expiresAt = new Date(challenge.expiresAt);
+      /** Puts the record back as it was: the unsent code is void, the send is not counted. */
+      const undo = () =>
+        transact(agentId, (ctx) => {
+          const record = withEmailSendUndone(ctx.record, ctx.now, outcome);
+          return record === ctx.record ? { result: undefined } : { result: undefined, record };
+        });
+      let message: ReturnType<RenderEmail>;
+      try {
+        const rendered: unknown = renderEmail({
+          code, expiresAt, validForMs: emailLimits.ttlMs, purpose: challenge.purpose, issuer, to: challenge.address, agentId,
+        });
+        message = _renderedEmail(rendered);
+      } catch (error) {
+        await undo();
+        throw error; // a template bug is the host's to see, not a delivery failure
+      }
+      try {
+        await mailer.send({ ...message, to: challenge.address, code, expiresAt, agentId, purpose: challenge.purpose });
+      } catch (error) {
+        _reportDelivery(error, agentId);
+        await undo();
+        emit(agentId, outcome.at, [{ type: 'email.code.undelivered', method: 'email', outcome: 'failure', reason: 'delivery-failed' }]);
+        return { ok: false, reason: 'delivery-failed' };
+      }
+      emit(agentId, outcome.at, [{ type: 'email.code.sent', method: 'email', outcome: 'success', reason: challenge.purpose }]);
+      return { ok: true, purpose: challenge.purpose, expiresAt };
+    },
+
+    verifyEmailCode: (agentId, code) =>
+      transact<EmailCheckResult>(agentId, (ctx) => {
+        const { record, now } = ctx;
+        const refused = (
+          result: Exclude<EmailCheckResult, { ok: true }>,
+          extra: Partial<_EventDraft> = {},
+        ): _Step<EmailCheckResult> => ({
+          result,
+          events: [{ type: 'email.failed', method: 'email', outcome: 'failure', reason: result.reason, ...extra }],
+        });
+        if (!ctx.settings.email) return refused({ ok: false, reason: 'method-disabled' });
+        const until = lockedUntil(record, now);
+        if (until !== null) return refused({ ok: false, reason: 'locked', retryAt: new Date(until) }, { lockedUntil: new Date(until) });
+        const challenge = record.emailChallenge;
+        if (challenge === null) return refused({ ok: false, reason: 'no-challenge' });
+        if (now >= challenge.expiresAt) return refused({ ok: false, reason: 'expired' });
+        if (challenge.attempts >= emailLimits.maxAttempts) return refused({ ok: false, reason: 'too-many-attempts' });
+        // A code hashed under a pepper that is no longer configured cannot be checked: it is
+        // as good as expired (a new one is hashed the current way).
+        if (challenge.salt === null && pepper === undefined) return refused({ ok: false, reason: 'expired' });
+        const check = checkEmailCode(code, challenge.digits, challenge, pepper);
+        if (check === 'malformed') return refused({ ok: false, reason: 'malformed' });
+        if (check === 'match') {
+          return {
+            result: { ok: true, method: 'email', purpose: challenge.purpose },
+            record: withEmailCodeAccepted(record, now),
+            events: [{ type: challenge.purpose === 'setup' ? 'email.setup.confirmed' : 'email.verified', method: 'email', outcome: 'success' }],
+          };
+        }
+        const failed = withEmailCodeFailed(record, now, throttle);
+        const burned = failed.emailChallenge!.attempts >= emailLimits.maxAttempts;
+        const lockEnd = failed.throttle.lockedUntil;
+        const reason = burned ? ('too-many-attempts' as const) : ('invalid-code' as const);
+        const events: _EventDraft[] = [{ type: 'email.failed', method: 'email', outcome: 'failure', reason }];
+        if (lockEnd !== null) {
+          events.push({ type: 'throttle.locked', method: 'email', outcome: 'failure', reason: 'too-many-failures', lockedUntil: new Date(lockEnd) });
+        }
+        return {
+          result: lockEnd === null ? { ok: false, reason } : { ok: false, reason, retryAt: new Date(lockEnd) },
+          record: failed,
+          events,
+        };
+      }),
+
     status: async (agentIdRaw) => {
       const agentId = _agentId(agentIdRaw);
       const loaded = await load(agentId);
@@ -514,6 +816,14 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
                 lastUsedAt: _date(r.totp.lastUsedAt),
               },
         email: r.email === null ? null : { address: r.email.address, enrolledAt: new Date(r.email.enrolledAt), lastUsedAt: _date(r.email.lastUsedAt) },
+        emailCode:
+          r.emailChallenge === null || now >= r.emailChallenge.expiresAt
+            ? null
+            : {
+                purpose: r.emailChallenge.purpose,
+                expiresAt: new Date(r.emailChallenge.expiresAt),
+                attemptsLeft: Math.max(0, emailLimits.maxAttempts - r.emailChallenge.attempts),
+              },
         enforced: r.enforced,
         lockedUntil: _date(lockedUntil(r, now)),
         failures: r.throttle.failures,
@@ -562,10 +872,13 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
           const removed: Method[] = [];
           if (method !== 'email' && r.totp !== null) removed.push('totp');
           if (method !== 'totp' && r.email !== null) removed.push('email');
+          const pendingEmail = method !== 'totp' && r.emailChallenge !== null;
+          // Nothing of that method to remove: nothing changes (the lock and grace start stay).
+          if (removed.length === 0 && !pendingEmail) return { result: { ok: true as const, removed } };
           return {
             result: { ok: true as const, removed },
             record: withRemoved(r, ctx.now, method),
-            events: [{ type: 'admin.removed', outcome: 'success', ...(method === undefined ? {} : { method }), reason: removed.join(',') || 'nothing-enrolled' }],
+            events: [{ type: 'admin.removed', outcome: 'success', ...(method === undefined ? {} : { method }), reason: removed.join(',') || 'pending-email-code' }],
           };
         });
       },
@@ -579,6 +892,16 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
         }),
     },
   };
+}
+
+/** Checks what a `renderEmail` returned. */
+function _renderedEmail(value: unknown): { subject: string; text: string; html: string } {
+  const v = value as { subject?: unknown; text?: unknown; html?: unknown } | null;
+  if (v === null || typeof v !== 'object' || typeof v.subject !== 'string' || typeof v.text !== 'string' || typeof v.html !== 'string') {
+    throw new TypeError(`"email.renderEmail" must return { subject, text, html } strings, got ${_describe(value)}`);
+  }
+  if (/[\r\n]/.test(v.subject)) throw new TypeError('"email.renderEmail" returned a subject with a line break');
+  return { subject: v.subject, text: v.text, html: v.html };
 }
 
 function _readSettings(value: unknown): _CheckedSettings {

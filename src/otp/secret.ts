@@ -57,7 +57,7 @@ export function generateSecret(options?: GenerateSecretOptions): string {
 }
 
 /** @internal The platform CSPRNG, looked up at call time so importing this module has no effect. */
-function _webCryptoRandom(): RandomSource {
+export function _webCryptoRandom(): RandomSource {
   const webCrypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => unknown } }).crypto;
   if (typeof webCrypto?.getRandomValues !== 'function') {
     throw new TypeError('no globalThis.crypto.getRandomValues here; pass options.random');

@@ -46,8 +46,10 @@ const ENTRY_POINTS: Array<[string, (tf: TwoFactor, id: unknown) => unknown]> = [
 // a legitimate id, even one that would be a bad TOTP code ('26920x', Arabic-Indic digits ...).
 const OPAQUE_BUT_VALID_IDS = new Set([
   'Arabic-Indic digits', 'full-width digits', 'Devanagari digits', 'digits with a trailing letter', 'hex-looking',
-  'exponent form', 'signed', 'NUL byte inside', 'zero-width space inside', 'lone surrogate',
+  'exponent form', 'signed', 'NUL byte inside', 'zero-width space inside',
 ]);
+// A lone surrogate has no UTF-8 form: a database or a cipher context could not hold it
+// faithfully, so it is refused with the other bad ids (TypeError, no storage call).
 // A blank id is refused like an empty one (as blank account names are): it can only come from
 // a host bug, and would pool every such call into one shared record. Tested on its own below.
 const BLANK_ID = 'whitespace only';

@@ -17,7 +17,7 @@ function full(): AgentRecord {
     enforced: true,
     graceStartedAt: T0 - 1000,
     totp: {
-      status: 'active', secret: SECRET, account: 'ann@example.com', algorithm: 'SHA1', digits: 6,
+      status: 'active', secret: SECRET, secretEncrypted: false, account: 'ann@example.com', algorithm: 'SHA1', digits: 6,
       periodSeconds: 30, provisionedBy: 'agent', createdAt: T0 - 5000, activatedAt: T0 - 4000,
       confirmedAt: T0 - 4000, lastStep: 100, driftSteps: 1, lastUsedAt: T0 - 3000,
     },
@@ -108,5 +108,22 @@ describe('the service refuses a damaged record and writes nothing', () => {
     }
     expect(counting.count('save')).toBe(0);
     expect(memory.raw('a')).toBe(raw);
+  });
+});
+
+describe('a plain TOTP secret must be base32 (an encrypted one is the cipher\'s to check)', () => {
+  it.each([
+    ['not base32', 'not base32!'],
+    ['a residue of 1', 'A'.repeat(33)],
+    ['too short', 'AAAAAAAA'],
+  ])('refuses %s', (_name, secret) => {
+    const r = full();
+    expect(() => checkRecord({ ...r, totp: { ...r.totp!, secret } })).toThrow(/record\.totp\.secret/);
+  });
+
+  it('accepts any non-empty string when the secret is marked encrypted', () => {
+    const r = full();
+    const sealed = { ...r, totp: { ...r.totp!, secret: 'v1.k1.not-base32!', secretEncrypted: true } };
+    expect(checkRecord(sealed)).toBe(sealed);
   });
 });

@@ -527,7 +527,7 @@ describe('status', () => {
   it('a fresh agent: nothing enrolled, nothing written', async () => {
     const h = harness();
     expect(await h.tf.status('a')).toEqual({
-      enrolled: [], totp: null, email: null, enforced: false, lockedUntil: null, failures: 0, graceStartedAt: null, lastUsedAt: null,
+      enrolled: [], totp: null, email: null, emailCode: null, enforced: false, lockedUntil: null, failures: 0, graceStartedAt: null, lastUsedAt: null,
     });
     expect(h.storage.raw('a')).toBeUndefined();
   });

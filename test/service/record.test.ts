@@ -32,6 +32,7 @@ function fullRecord(overrides: Partial<AgentRecord> = {}): AgentRecord {
     totp: {
       status: 'active',
       secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+      secretEncrypted: false,
       account: 'ann@example.com',
       algorithm: 'SHA1',
       digits: 6,
@@ -182,7 +183,7 @@ describe('withNewTotp', () => {
     const base = fullRecord();
     const next = withNewTotp(base, LATER, { ...params, provisionedBy });
     expect(next.totp).toEqual({
-      ...params, provisionedBy, status, createdAt: LATER, activatedAt, confirmedAt: null, lastStep: null, driftSteps: 0, lastUsedAt: null,
+      ...params, secretEncrypted: false, provisionedBy, status, createdAt: LATER, activatedAt, confirmedAt: null, lastStep: null, driftSteps: 0, lastUsedAt: null,
     });
     expectOnlyChanged(base, next, ['totp', 'updatedAt']);
   });

@@ -1,0 +1,188 @@
+// MemoryMailer: copies, armed failures, lookups by address, argument checks.
+import { describe, expect, it } from 'vitest';
+import { MemoryMailer, type EmailMessage } from '../../src/memory.js';
+import { BAD_VALUES } from '../_bad-inputs.js';
+
+let n = 0;
+function message(patch: Partial<EmailMessage> = {}): EmailMessage {
+  n++;
+  return {
+    to: 'ann@example.com',
+    subject: 'Acme Help: your sign-in code',
+    text: `code ${n}`,
+    html: `<p>code ${n}</p>`,
+    code: String(100_000 + n),
+    expiresAt: new Date(1_700_000_000_000 + n),
+    agentId: 'agent-1',
+    purpose: 'login',
+    ...patch,
+  };
+}
+
+describe('MemoryMailer', () => {
+  it('records sent messages in order, as equal copies', async () => {
+    const mailer = new MemoryMailer();
+    const a = message();
+    const b = message({ to: 'bob@example.com', purpose: 'setup' });
+    await mailer.send(a);
+    await mailer.send(b);
+    expect(mailer.sent).toEqual([a, b]);
+    expect(mailer.sent[0]).not.toBe(a);
+  });
+
+  it('mutating the message after sending changes nothing recorded', async () => {
+    const mailer = new MemoryMailer();
+    const m = message({ code: '111111' });
+    const expiresAt = m.expiresAt.getTime();
+    const sending = mailer.send(m);
+    m.code = '999999'; // even before the send settles
+    m.expiresAt.setTime(0);
+    await sending;
+    m.to = 'eve@evil.test';
+    expect(mailer.sent[0]!.code).toBe('111111');
+    expect(mailer.sent[0]!.to).toBe('ann@example.com');
+    expect(mailer.sent[0]!.expiresAt.getTime()).toBe(expiresAt);
+  });
+
+  it('mutating what `sent`, `messagesTo` return changes nothing recorded', async () => {
+    const mailer = new MemoryMailer();
+    await mailer.send(message({ code: '222222' }));
+    const read = mailer.sent;
+    read[0]!.code = 'x';
+    read[0]!.expiresAt.setTime(0);
+    read.length = 0;
+    mailer.messagesTo('ann@example.com')[0]!.code = 'y';
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]!.code).toBe('222222');
+    expect(mailer.sent[0]!.expiresAt.getTime()).not.toBe(0);
+  });
+
+  it('keeps only EmailMessage fields', async () => {
+    const mailer = new MemoryMailer();
+    await mailer.send({ ...message(), extra: { nested: true } } as EmailMessage);
+    expect(Object.keys(mailer.sent[0]!).sort()).toEqual(
+      ['agentId', 'code', 'expiresAt', 'html', 'purpose', 'subject', 'text', 'to'],
+    );
+  });
+
+  it('send is asynchronous', async () => {
+    const mailer = new MemoryMailer();
+    const p = mailer.send(message());
+    expect(mailer.sent).toHaveLength(0);
+    await p;
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('failNext() fails exactly the next send, with the documented error, and records nothing', async () => {
+    const mailer = new MemoryMailer();
+    mailer.failNext();
+    await expect(mailer.send(message())).rejects.toThrow('MemoryMailer: simulated delivery failure');
+    expect(mailer.sent).toHaveLength(0);
+    await mailer.send(message());
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('failNext(2) fails exactly two, then succeeds', async () => {
+    const mailer = new MemoryMailer();
+    mailer.failNext(2);
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await mailer.send(message()).then(() => 'sent', () => 'failed'));
+    expect(results).toEqual(['failed', 'failed', 'sent', 'sent']);
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('concurrent sends consume armed failures in call order', async () => {
+    const mailer = new MemoryMailer();
+    mailer.failNext(3);
+    const settled = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => mailer.send(message({ code: String(200_000 + i) }))));
+    expect(settled.map((s) => s.status)).toEqual([...new Array(3).fill('rejected'), ...new Array(7).fill('fulfilled')]);
+    expect(mailer.sent.map((m) => m.code)).toEqual(Array.from({ length: 7 }, (_, i) => String(200_003 + i)));
+  });
+
+  it('failNext with a custom error rejects with that error', async () => {
+    const mailer = new MemoryMailer();
+    const error = new Error('SMTP 451');
+    mailer.failNext(2, error);
+    await expect(mailer.send(message())).rejects.toBe(error);
+    await expect(mailer.send(message())).rejects.toBe(error);
+    await expect(mailer.send(message())).resolves.toBeUndefined();
+  });
+
+  it('failNext replaces what is armed; failNext(0) disarms', async () => {
+    const mailer = new MemoryMailer();
+    mailer.failNext(5);
+    mailer.failNext(0);
+    await expect(mailer.send(message())).resolves.toBeUndefined();
+    mailer.failNext(5);
+    mailer.failNext(1);
+    await expect(mailer.send(message())).rejects.toThrow();
+    await expect(mailer.send(message())).resolves.toBeUndefined();
+  });
+
+  it('lastCode picks the newest message to the address, ignoring ASCII case', async () => {
+    const mailer = new MemoryMailer();
+    await mailer.send(message({ code: '111111' }));
+    await mailer.send(message({ code: '222222', to: 'bob@example.com' }));
+    await mailer.send(message({ code: '333333', to: 'Ann@Example.com' }));
+    await mailer.send(message({ code: '444444', to: 'bob@example.com' }));
+    expect(mailer.lastCode('ann@example.com')).toBe('333333');
+    expect(mailer.lastCode('ANN@EXAMPLE.COM')).toBe('333333');
+    expect(mailer.lastCode('bob@example.com')).toBe('444444');
+    expect(mailer.lastCode('carol@example.com')).toBeUndefined();
+    expect(mailer.messagesTo('ann@example.com').map((m) => m.code)).toEqual(['111111', '333333']);
+    expect(mailer.messagesTo('carol@example.com')).toEqual([]);
+  });
+
+  it('clear forgets messages and disarms failures', async () => {
+    const mailer = new MemoryMailer();
+    await mailer.send(message());
+    mailer.failNext(3);
+    mailer.clear();
+    expect(mailer.sent).toEqual([]);
+    expect(mailer.lastCode('ann@example.com')).toBeUndefined();
+    await expect(mailer.send(message())).resolves.toBeUndefined();
+  });
+
+  it.each(BAD_VALUES.map((b) => ({ label: b.name, value: b.value })))('failNext count $label', async ({ value }) => {
+    const mailer = new MemoryMailer();
+    const isInt = typeof value === 'number' && Number.isInteger(value);
+    if (value === undefined || (isInt && (value as number) >= 0)) {
+      // undefined is the default (1); a non-negative integer such as 123456 is a valid count.
+      mailer.failNext(value as number | undefined);
+      await expect(mailer.send(message())).rejects.toThrow('simulated delivery failure');
+      return;
+    }
+    expect(() => mailer.failNext(value as never)).toThrow(isInt ? RangeError : TypeError);
+  });
+
+  it.each([
+    ['a string', 'boom'],
+    ['an object', { message: 'boom' }],
+    ['null', null],
+  ])('failNext error %s is refused', (_, error) => {
+    expect(() => new MemoryMailer().failNext(1, error as never)).toThrow(TypeError);
+  });
+
+  it.each(BAD_VALUES.filter((b) => typeof b.value !== 'string').map((b) => ({ label: b.name, value: b.value })))(
+    'lastCode / messagesTo $label: TypeError',
+    ({ value }) => {
+      const mailer = new MemoryMailer();
+      expect(() => mailer.lastCode(value as never)).toThrow(TypeError);
+      expect(() => mailer.messagesTo(value as never)).toThrow(TypeError);
+    },
+  );
+
+  it.each([
+    ['null', null],
+    ['a string', 'hello'],
+    ['to missing', { ...message(), to: undefined }],
+    ['code a number', { ...message(), code: 123456 }],
+    ['expiresAt a number', { ...message(), expiresAt: 1 }],
+    ['expiresAt invalid', { ...message(), expiresAt: new Date('nope') }],
+    ['purpose unknown', { ...message(), purpose: 'reset' }],
+  ])('send rejects a malformed message (%s) with a TypeError and records nothing', async (_, value) => {
+    const mailer = new MemoryMailer();
+    await expect(mailer.send(value as never)).rejects.toThrow(TypeError);
+    expect(mailer.sent).toHaveLength(0);
+  });
+});
