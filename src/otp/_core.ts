@@ -126,7 +126,10 @@ export class _CounterMac {
     s.busy = true;
     const pad = s.pad;
     pad.fill(0);
-    pad.set(key.length > pad.length ? hash(key) : key);
+    // RFC 2104 §2: a key longer than the block is hashed first; that digest is key material too.
+    const digest = key.length > pad.length ? hash(key) : null;
+    pad.set(digest ?? key);
+    digest?.fill(0);
     for (let i = 0; i < pad.length; i++) pad[i]! ^= 0x36;
     this.#keyedInner = s.keyedInner = s.initial._cloneInto(s.keyedInner);
     this.#keyedInner.update(pad);

@@ -35,7 +35,16 @@ export function hotp(secret: Uint8Array | string, counter: number, options?: Hot
   const digits = _digits(o.digits);
   _integer('counter', counter, 0, Number.MAX_SAFE_INTEGER);
   const key = _secretKey(secret, o.allowShortSecret);
-  return _hotp(hash, key, counter, digits);
+  try {
+    return _hotp(hash, key, counter, digits);
+  } finally {
+    _wipeDecoded(secret, key);
+  }
+}
+
+/** @internal Zeroes key bytes that twofold decoded from a base32 string (never the caller's array). */
+export function _wipeDecoded(secret: unknown, key: Uint8Array): void {
+  if (typeof secret === 'string') key.fill(0);
 }
 
 /**

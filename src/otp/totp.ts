@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { _describe, _instantMs, _integer, _options } from '../_validate.js';
 import { _CounterMac, _digits, _hashFor, _secretKey } from './_core.js';
-import { _hotp, type HashAlgorithm } from './hotp.js';
+import { _hotp, _wipeDecoded, type HashAlgorithm } from './hotp.js';
 
 /** Longest accepted period: one day. Apps use 30 s (sometimes 60); anything longer is a mistake. */
 const MAX_PERIOD_SECONDS = 86_400;
@@ -60,7 +60,12 @@ export function totp(secret: Uint8Array | string, options?: TotpOptions): string
   const hash = _hashFor(o.algorithm);
   const digits = _digits(o.digits);
   const step = _currentStep(o);
-  return _hotp(hash, _secretKey(secret, o.allowShortSecret), step, digits);
+  const key = _secretKey(secret, o.allowShortSecret);
+  try {
+    return _hotp(hash, key, step, digits);
+  } finally {
+    _wipeDecoded(secret, key);
+  }
 }
 
 /**
@@ -97,7 +102,10 @@ export function verifyTotp(secret: Uint8Array | string, code: string, options?: 
   const key = _secretKey(secret, o.allowShortSecret);
   // Parse once, outside the window loop.
   const wanted = _parseCode(code, digits);
-  if (wanted < 0) return { valid: false, reason: 'malformed' };
+  if (wanted < 0) {
+    _wipeDecoded(secret, key);
+    return { valid: false, reason: 'malformed' };
+  }
 
   // Key the HMAC once (RFC 2104 §2: the ipad and opad blocks are hashed one time); every step
   // of the window reuses that keyed state and hashes only its own counter.
@@ -123,6 +131,7 @@ export function verifyTotp(secret: Uint8Array | string, code: string, options?: 
     }
   }
   mac.destroy();
+  _wipeDecoded(secret, key);
   if (matched >= 0) return { valid: true, step: matched, delta: matched - current };
   return { valid: false, reason: replayed ? 'replayed' : 'mismatch' };
 }

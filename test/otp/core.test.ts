@@ -5,7 +5,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { _CounterMac } from '../../src/otp/_core.js';
-import { hotp, verifyTotp } from '../../src/index.js';
+import { hotp, totp, verifyTotp } from '../../src/index.js';
 
 const keyA = new Uint8Array(20).fill(0xa1);
 const keyB = new Uint8Array(20).fill(0xb2);
@@ -48,6 +48,20 @@ describe('_CounterMac', () => {
       expect(Number(hotp(key, i, { algorithm: 'SHA256' }))).toBe(reference(key, i, 'sha256'));
       const code = hotp(key, 1000 + i);
       expect(verifyTotp(key, code, { at: (1000 + i) * 30_000 })).toMatchObject({ valid: true, delta: 0 });
+    }
+  });
+});
+
+describe('key bytes', () => {
+  it("never changes the caller's Uint8Array secret (only bytes twofold decoded itself are wiped)", () => {
+    for (const length of [16, 20, 64, 65, 200]) {
+      const bytes = new Uint8Array(length).map((_, i) => (i * 31 + 7) & 0xff);
+      const copy = Uint8Array.from(bytes);
+      totp(bytes, { at: 0, algorithm: 'SHA256' });
+      verifyTotp(bytes, '123456', { at: 0, algorithm: 'SHA512' });
+      verifyTotp(bytes, 'bad', { at: 0 });
+      hotp(bytes, 5);
+      expect(bytes).toEqual(copy);
     }
   });
 });
