@@ -1,0 +1,96 @@
+/**
+ * What the worker processes of the cross-process tests do, by name. A scenario gets the
+ * worker's own storage connection and its parameters (JSON from the parent), builds what it
+ * needs, and returns the function to fire: the worker calls it the moment every worker is
+ * ready (a start barrier), and sends what it resolves to back to the parent.
+ *
+ * To add one: write a `Scenario` here, add it to `SCENARIOS`, and call
+ * `workers.run('<name>', params)` from a test (see cross-process.test.ts).
+ */
+import { TwoFactorError } from '../../src/errors.js';
+import { manualClock } from '../../src/memory.js';
+import type { PolicySettings } from '../../src/policy/types.js';
+import type { TwoFactorStorage } from '../../src/ports.js';
+import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/service.js';
+
+/** Parameters every scenario takes: how to build the worker's service. */
+export interface ServiceParams {
+  /** The service's clock, fixed for the run (epoch ms). */
+  at: number;
+  settings: PolicySettings;
+  throttle?: TwoFactorOptions['throttle'];
+  storageAttempts?: number;
+  // Add service options here as scenarios need them (e.g. the email code options).
+}
+
+/** What a scenario can use inside a worker. */
+export interface ScenarioContext {
+  /** The worker's storage: its own connection, wrapped to count lost compare-and-sets. */
+  storage: TwoFactorStorage;
+  /** 0-based index of this worker, and how many there are. */
+  worker: number;
+  workers: number;
+  /** Resolves when every worker has reached the barrier of this name (once per run). */
+  barrier(name: string): Promise<void>;
+  /** Makes the worker's next `load` wait at the barrier `name` after it has read the record. */
+  holdAfterNextLoad(name: string): void;
+}
+
+/** Prepares, then returns the function the worker fires at the start barrier. */
+export type Scenario = (ctx: ScenarioContext, params: Record<string, unknown>) => Promise<() => Promise<unknown>>;
+
+/** A service on the worker's storage, with a fixed clock and the run's settings. */
+export function workerService(storage: TwoFactorStorage, p: ServiceParams): TwoFactor {
+  return createTwoFactor({
+    storage,
+    issuer: 'Acme Help',
+    settings: p.settings,
+    clock: manualClock(p.at),
+    ...(p.throttle === undefined ? {} : { throttle: p.throttle }),
+    ...(p.storageAttempts === undefined ? {} : { storageAttempts: p.storageAttempts }),
+  });
+}
+
+/** A call's outcome as a short label: `ok`, a refusal reason, or `error:<code>`. */
+export async function outcome(call: Promise<{ ok: boolean; reason?: string }>): Promise<string> {
+  try {
+    const r = await call;
+    return r.ok ? 'ok' : (r.reason ?? 'refused');
+  } catch (e) {
+    if (e instanceof TwoFactorError) return `error:${e.code}`;
+    throw e;
+  }
+}
+
+/** Runs `calls` calls, all at once (`parallel`) or one after another, and lists the outcomes. */
+async function repeat(calls: number, parallel: boolean, one: () => Promise<string>): Promise<string[]> {
+  if (parallel) return Promise.all(Array.from({ length: calls }, one));
+  const out: string[] = [];
+  for (let i = 0; i < calls; i++) out.push(await one());
+  return out;
+}
+
+interface TotpParams extends ServiceParams {
+  agentId: string;
+  code: string;
+  /** Calls per worker (default 1). */
+  calls?: number;
+  /** Fire a worker's calls together (default) or one after another. */
+  parallel?: boolean;
+  /** Hold each worker's first load until every worker has loaded (forces the race). */
+  holdAfterLoad?: boolean;
+}
+
+/** `verifyTotp(agentId, code)`, `calls` times per worker; resolves to the outcomes. */
+const verifyTotp: Scenario = async (ctx, params) => {
+  const p = params as unknown as TotpParams;
+  const tf = workerService(ctx.storage, p);
+  return async () => {
+    if (p.holdAfterLoad === true) ctx.holdAfterNextLoad('loaded');
+    return repeat(p.calls ?? 1, p.parallel ?? true, () => outcome(tf.verifyTotp(p.agentId, p.code)));
+  };
+};
+
+export const SCENARIOS: Record<string, Scenario> = {
+  'verify-totp': verifyTotp,
+};
