@@ -20,7 +20,7 @@ export interface ServiceParams {
   settings: PolicySettings;
   throttle?: TwoFactorOptions['throttle'];
   storageAttempts?: number;
-  // Add service options here as scenarios need them (e.g. the email code options).
+  email?: TwoFactorOptions['email'];
 }
 
 /** What a scenario can use inside a worker. */
@@ -48,6 +48,7 @@ export function workerService(storage: TwoFactorStorage, p: ServiceParams): TwoF
     clock: manualClock(p.at),
     ...(p.throttle === undefined ? {} : { throttle: p.throttle }),
     ...(p.storageAttempts === undefined ? {} : { storageAttempts: p.storageAttempts }),
+    ...(p.email === undefined ? {} : { email: p.email }),
   });
 }
 
@@ -91,6 +92,17 @@ const verifyTotp: Scenario = async (ctx, params) => {
   };
 };
 
+/** `verifyEmailCode(agentId, code)`, `calls` times per worker; resolves to the outcomes. */
+const verifyEmail: Scenario = async (ctx, params) => {
+  const p = params as unknown as TotpParams;
+  const tf = workerService(ctx.storage, p);
+  return async () => {
+    if (p.holdAfterLoad === true) ctx.holdAfterNextLoad('loaded');
+    return repeat(p.calls ?? 1, p.parallel ?? true, () => outcome(tf.verifyEmailCode(p.agentId, p.code)));
+  };
+};
+
 export const SCENARIOS: Record<string, Scenario> = {
   'verify-totp': verifyTotp,
+  'verify-email': verifyEmail,
 };

@@ -5,7 +5,7 @@
  * accepted code, and exactly the failure count and lock that the same calls give one by one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, manualClock } from '../../src/memory.js';
+import { MemoryMailer, MemoryStorage, manualClock } from '../../src/memory.js';
 import { totp, verifyTotp as verifyCode } from '../../src/otp/totp.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
@@ -34,6 +34,17 @@ async function provision(storage: TwoFactorStorage, agentId: string): Promise<st
   const r = await tf.admin.provisionTotp(agentId, { account: `${agentId}@example.com` });
   if (!r.ok) throw new Error(`provisionTotp refused: ${r.reason}`);
   return r.secret;
+}
+
+const EMAIL_ONLY: PolicySettings = { totp: false, email: true, requireAll: false };
+
+/** Sends a set-up email code to `agentId` at T0 through `storage`; returns the code. */
+async function emailCode(storage: TwoFactorStorage, agentId: string): Promise<string> {
+  const mailer = new MemoryMailer();
+  const tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: EMAIL_ONLY, clock: manualClock(T0), mailer });
+  const r = await tf.sendEmailCode(agentId, { to: `${agentId}@example.com` });
+  if (!r.ok) throw new Error(`sendEmailCode refused: ${r.reason}`);
+  return mailer.lastCode(`${agentId}@example.com`)!;
 }
 
 /**
@@ -114,6 +125,34 @@ for (const { backend, url } of BACKENDS) {
       expect(tally(results.flatMap((r) => r.value))).toEqual(reference.outcomes);
       expect((await parent.storage.load(agentId))!.record.throttle).toEqual(reference.throttle);
       expect(reference.throttle).toEqual({ failures: 5, lockedUntil: at + 30_000, lastFailureAt: at });
+    });
+
+    it('one email code, 10 calls from each process at once: exactly one accepted, the challenge consumed', async () => {
+      const agentId = `xp-${run}-email`;
+      const code = await emailCode(parent.storage, agentId);
+      const results = await workers.run<string[]>('verify-email', {
+        agentId, code, at: T0 + 1000, settings: EMAIL_ONLY, calls: 10,
+      });
+      expect(tally(results.flatMap((r) => r.value))).toEqual({ ok: 1, 'no-challenge': WORKERS * 10 - 1 });
+      const stored = (await parent.storage.load(agentId))!.record;
+      expect(stored.emailChallenge).toBeNull();
+      expect(stored.email).toMatchObject({ address: `${agentId}@example.com` });
+    });
+
+    it('one email code, 10 wrong codes from each process at once: at most 5 checked, as many attempts stored', async () => {
+      const agentId = `xp-${run}-email-wrong`;
+      const code = await emailCode(parent.storage, agentId);
+      const wrong = code === '000000' ? '111111' : '000000';
+      const results = await workers.run<string[]>('verify-email', {
+        agentId, code: wrong, at: T0 + 1000, settings: EMAIL_ONLY, calls: 10,
+        throttle: { freeFailures: 100 }, storageAttempts: 100,
+      });
+      const outcomes = tally(results.flatMap((r) => r.value));
+      // Each checked code is one used attempt; the 5th burns the challenge, the rest are refused unchecked.
+      expect(outcomes).toEqual({ 'invalid-code': 4, 'too-many-attempts': WORKERS * 10 - 4 });
+      const stored = (await parent.storage.load(agentId))!.record;
+      expect(stored.emailChallenge!.attempts).toBe(5);
+      expect(stored.throttle.failures).toBe(5);
     });
 
     it(`${WORKERS} × 50 wrong codes (freeFailures 100, each process one after another): no failure lost or counted twice`, async () => {
