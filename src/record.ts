@@ -210,6 +210,7 @@ export function withRemoved(record: AgentRecord, now: number, method: 'totp' | '
     totp: method === 'email' ? record.totp : null,
     email: method === 'totp' ? record.email : null,
     emailChallenge: method === 'totp' ? record.emailChallenge : null,
+    emailSends: method === 'totp' ? record.emailSends : [],
     graceStartedAt: null,
     throttle: { failures: 0, lockedUntil: null, lastFailureAt: null },
     updatedAt: now,
@@ -258,14 +259,24 @@ export function withEmailChallenge(record: AgentRecord, now: number, challenge: 
 }
 
 /**
- * Undoes {@link withEmailChallenge} after the mail could not be sent: the previous challenge
- * comes back if ours is still the outstanding one, and our send no longer counts.
+ * Undoes {@link withEmailChallenge} after the mail could not be sent. When nothing else was
+ * written since (the stored record, TOTP factor aside, is still `after`), the record comes
+ * back exactly as `before`. Otherwise only our part is taken out: the previous challenge comes
+ * back if ours is still the outstanding one, and our send no longer counts.
  */
 export function withEmailSendUndone(
   record: AgentRecord,
   now: number,
-  sent: { challenge: EmailChallengeRecord; previous: EmailChallengeRecord | null; at: number },
+  sent: {
+    challenge: EmailChallengeRecord;
+    previous: EmailChallengeRecord | null;
+    at: number;
+    before: AgentRecord;
+    after: AgentRecord;
+  },
 ): AgentRecord {
+  // The TOTP factor is left out of the comparison: a save may have encrypted its secret.
+  if (_sameJson({ ...record, totp: null }, { ...sent.after, totp: null })) return { ...sent.before, totp: record.totp };
   const current = record.emailChallenge;
   const ours = current !== null && current.hash === sent.challenge.hash && current.issuedAt === sent.challenge.issuedAt;
   const index = record.emailSends.lastIndexOf(sent.at);
@@ -276,6 +287,20 @@ export function withEmailSendUndone(
     emailSends: index < 0 ? record.emailSends : record.emailSends.filter((_, i) => i !== index),
     updatedAt: now,
   };
+}
+
+/** Equal as JSON values, whatever the key order (a jsonb column reorders keys). */
+function _sameJson(a: unknown, b: unknown): boolean {
+  return _canonicalJson(a) === _canonicalJson(b);
+}
+
+function _canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(_canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${_canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** A wrong email code: one attempt of the challenge is used, and the agent's throttle counts it. */

@@ -687,7 +687,14 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
 
       type Outcome =
         | { kind: 'refused'; result: SendEmailCodeResult }
-        | { kind: 'issued'; challenge: EmailChallengeRecord; previous: EmailChallengeRecord | null; at: number };
+        | {
+            kind: 'issued';
+            challenge: EmailChallengeRecord;
+            previous: EmailChallengeRecord | null;
+            at: number;
+            before: AgentRecord;
+            after: AgentRecord;
+          };
       const refused = (result: Exclude<SendEmailCodeResult, { ok: true }>, extra: Partial<_EventDraft> = {}): _Step<Outcome> => ({
         result: { kind: 'refused', result },
         events: [{ type: 'email.code.refused', method: 'email', outcome: 'failure', reason: result.reason, ...extra }],
@@ -715,9 +722,10 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
         };
         // Saved before sending: the code must be checkable the moment the mail arrives, and a
         // concurrent send must see the cooldown.
+        const after = withEmailChallenge(record, now, challenge);
         return {
-          result: { kind: 'issued', challenge, previous: record.emailChallenge, at: now },
-          record: withEmailChallenge(record, now, challenge),
+          result: { kind: 'issued', challenge, previous: record.emailChallenge, at: now, before: record, after },
+          record: after,
         };
       });
       if (outcome.kind === 'refused') return outcome.result;
@@ -736,16 +744,23 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
           code, expiresAt, validForMs: emailLimits.ttlMs, purpose: challenge.purpose, issuer, to: challenge.address, agentId,
         });
         message = _renderedEmail(rendered);
-      } catch (error) {
-        await undo();
-        throw error; // a template bug is the host's to see, not a delivery failure
+      } catch (templateError) {
+        try {
+          await undo();
+        } catch (undoError) {
+          throw new TwoFactorError('STORAGE_FAILED', 'renderEmail threw, and undoing the saved code failed too', {
+            cause: new AggregateError([templateError, undoError], 'renderEmail failed, then the undo failed'),
+          });
+        }
+        throw templateError; // a template bug is the host's to see, not a delivery failure
       }
       try {
         await mailer.send({ ...message, to: challenge.address, code, expiresAt, agentId, purpose: challenge.purpose });
       } catch (error) {
         _reportDelivery(error, agentId);
-        await undo();
+        // The event is due whether or not the undo works: the send was attempted and failed.
         emit(agentId, outcome.at, [{ type: 'email.code.undelivered', method: 'email', outcome: 'failure', reason: 'delivery-failed' }]);
+        await undo();
         return { ok: false, reason: 'delivery-failed' };
       }
       emit(agentId, outcome.at, [{ type: 'email.code.sent', method: 'email', outcome: 'success', reason: challenge.purpose }]);
@@ -817,7 +832,9 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
               },
         email: r.email === null ? null : { address: r.email.address, enrolledAt: new Date(r.email.enrolledAt), lastUsedAt: _date(r.email.lastUsedAt) },
         emailCode:
-          r.emailChallenge === null || now >= r.emailChallenge.expiresAt
+          r.emailChallenge === null ||
+          now >= r.emailChallenge.expiresAt ||
+          (r.emailChallenge.salt === null && pepper === undefined) // hashed under a pepper no longer configured
             ? null
             : {
                 purpose: r.emailChallenge.purpose,

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { TwoFactorError } from '../../src/errors.js';
-import { MemoryStorage, manualClock, type ManualClock } from '../../src/memory.js';
+import { MemoryMailer, MemoryStorage, manualClock, type ManualClock } from '../../src/memory.js';
 import { totp, verifyTotp } from '../../src/otp/totp.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { RecordVersion, StoredRecord, TwoFactorEvent, TwoFactorStorage } from '../../src/ports.js';
@@ -214,4 +214,69 @@ export class FaultyStorage implements TwoFactorStorage {
     }
     return this.inner.save(agentId, record, expected);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email codes (used by the email-* and cipher-at-rest tests)
+// ---------------------------------------------------------------------------------------------
+
+/** Both methods on, nothing required. */
+export const BOTH: PolicySettings = { totp: true, email: true, requireAll: false };
+export const EMAIL_ONLY: PolicySettings = { totp: false, email: true, requireAll: false };
+/** The address the email tests enroll; no digits, so a code can never hide inside it. */
+export const ADDRESS = 'ann@example.com';
+/** `DEFAULTS.email.resendCooldownMs`, spelled out so a changed default shows up in the tests. */
+export const COOLDOWN_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+
+export interface EmailHarness extends Harness {
+  mailer: MemoryMailer;
+  /** What `onDeliveryError` received, in order. */
+  deliveryErrors: unknown[];
+}
+
+/**
+ * A harness with both methods on and a MemoryMailer. As with {@link harness}, `h.storage` is
+ * `storage`; pass `overrides.storage` (a wrapper around it) to make the service go through
+ * something else while the tests still read the MemoryStorage underneath.
+ */
+export function emailHarness(overrides: Partial<TwoFactorOptions> = {}, storage = new MemoryStorage()): EmailHarness {
+  const mailer = new MemoryMailer();
+  const deliveryErrors: unknown[] = [];
+  const h = harness(
+    {
+      settings: BOTH,
+      mailer,
+      onDeliveryError: (error) => {
+        deliveryErrors.push(error);
+      },
+      ...overrides,
+    },
+    storage,
+  );
+  return { ...h, mailer, deliveryErrors };
+}
+
+/** Sends a code to `to`, asserts that it went out as one new mail, and returns the code. */
+export async function sendCode(h: EmailHarness, agentId: string, to = ADDRESS): Promise<string> {
+  const before = h.mailer.sent.length;
+  const result = await h.tf.sendEmailCode(agentId, { to });
+  if (!result.ok) throw new Error(`sendEmailCode refused: ${result.reason}`);
+  const sent = h.mailer.sent;
+  expect(sent).toHaveLength(before + 1);
+  return sent.at(-1)!.code;
+}
+
+/** Enrolls `to` by a set-up code, then moves the clock past the resend cooldown. */
+export async function enrollEmail(h: EmailHarness, agentId: string, to = ADDRESS): Promise<void> {
+  const code = await sendCode(h, agentId, to);
+  const result = await h.tf.verifyEmailCode(agentId, code);
+  if (!result.ok || result.purpose !== 'setup') throw new Error(`email set-up failed: ${JSON.stringify(result)}`);
+  h.clock.advance(COOLDOWN_MS);
+}
+
+/** A code of the same length that differs from `code` (its last digit moved by one). */
+export function otherCode(code: string): string {
+  const last = Number(code.at(-1));
+  return `${code.slice(0, -1)}${(last + 1) % 10}`;
 }
