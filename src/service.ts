@@ -516,7 +516,10 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
       };
       const step = await decide(ctx);
       if (step.record !== undefined && !(await save(agentId, step.record, loaded === null ? null : loaded.version))) {
-        continue; // another writer won: decide again on what it wrote
+        // Another writer won: decide again on what it wrote, after a short random pause so that
+        // a burst of writers for one agent spreads out instead of colliding again at once.
+        if (attempt + 1 < attempts) await _backoff(attempt);
+        continue;
       }
       emit(agentId, now, step.events);
       return step.result;
@@ -919,6 +922,18 @@ function _renderedEmail(value: unknown): { subject: string; text: string; html: 
   }
   if (/[\r\n]/.test(v.subject)) throw new TypeError('"email.renderEmail" returned a subject with a line break');
   return { subject: v.subject, text: v.text, html: v.html };
+}
+
+/**
+ * Waits a random 0 to min(2^attempt, 32) ms ("full jitter"). The pause is not security
+ * relevant, but the house rule holds anyway: the random bits come from Web Crypto.
+ */
+function _backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(2 ** attempt, 32);
+  const word = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(word);
+  const ms = Math.floor((word[0]! / 0x1_0000_0000) * (ceiling + 1));
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function _readSettings(value: unknown): _CheckedSettings {
