@@ -22,7 +22,7 @@ export const DEFAULTS = deepFreeze({
     minSecretBytes: 16,
   },
   throttle: {
-    /** Consecutive failures allowed before the first lock. */
+    /** Consecutive failures before the first lock: the `freeFailures`-th failure starts it (at most 100, NIST SP 800-63B §5.2.2). */
     freeFailures: 5,
     /** The first lock; each further failure doubles it. */
     baseLockMs: 30_000,

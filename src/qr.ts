@@ -102,7 +102,12 @@ export function qrSvg(text: string, options?: QrOptions): string {
   const modules = qr.qrcode.moduleCount + 2 * padding;
   qr.options.width = modules;
   qr.options.height = modules;
-  const body = qr.svg({ container: 'none' }).replace('<path x="0" y="0" ', '<path ');
+  const body = qr
+    .svg({ container: 'none' })
+    .replace('<path x="0" y="0" ', '<path ')
+    // Presentation attributes, not `style`: a page whose Content-Security-Policy has no
+    // 'unsafe-inline' in style-src ignores style attributes, and every shape turns black.
+    .replace(/style="fill:(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6});shape-rendering:crispEdges;"/g, 'fill="$1"');
   const px = size ?? modules * DEFAULT_PX_PER_MODULE;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 ${modules} ${modules}" ` +

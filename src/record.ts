@@ -104,7 +104,7 @@ export function emptyRecord(now: number): AgentRecord {
 
 /** Throttle parameters (see `DEFAULTS.throttle`). */
 export interface ThrottleConfig {
-  /** Consecutive failures allowed before the first lock, 1..100. */
+  /** Consecutive failures before the first lock: the `freeFailures`-th failure starts it; 1..100. */
   freeFailures: number;
   /** Length of the first lock; each further failure doubles it. */
   baseLockMs: number;
@@ -248,7 +248,10 @@ export function emailSendBlock(
 ): { reason: 'cooldown' | 'too-many-sends'; retryAt: number } | null {
   const sends = recentEmailSends(record, now);
   const last = sends.at(-1);
-  if (last !== undefined && now < last + limits.resendCooldownMs) return { reason: 'cooldown', retryAt: last + limits.resendCooldownMs };
+  // The cooldown guards an outstanding code; once it was used, the next login may ask at once.
+  if (last !== undefined && record.emailChallenge !== null && now < last + limits.resendCooldownMs) {
+    return { reason: 'cooldown', retryAt: last + limits.resendCooldownMs };
+  }
   if (sends.length >= limits.maxSendsPerHour) return { reason: 'too-many-sends', retryAt: sends[sends.length - limits.maxSendsPerHour]! + HOUR_MS };
   return null;
 }

@@ -204,9 +204,10 @@ export interface TwoFactor {
   verifyTotp(agentId: string, code: string): Promise<TotpCheckResult>;
   /**
    * Mails a one-time code: to set email up (`to` becomes the agent's address once the code is
-   * verified), or to log in (`to` must be the enrolled address).
+   * verified), or to log in (to the enrolled address; `to` may be omitted, and if given must
+   * be that address).
    */
-  sendEmailCode(agentId: string, options: { to: string }): Promise<SendEmailCodeResult>;
+  sendEmailCode(agentId: string, options: { to?: string }): Promise<SendEmailCodeResult>;
   /** Checks an emailed code: enrolls the address on set-up, or completes a login. */
   verifyEmailCode(agentId: string, code: string): Promise<EmailCheckResult>;
   /** The agent's 2FA state, without secrets. */
@@ -682,7 +683,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     sendEmailCode: async (agentIdRaw, opts) => {
       const agentId = _agentId(agentIdRaw);
       const to = _options('options', opts).to;
-      if (typeof to !== 'string') throw new TypeError(`"to" expected an email address, got ${_describe(to)}`);
+      if (to !== undefined && typeof to !== 'string') throw new TypeError(`"to" expected an email address, got ${_describe(to)}`);
       if (mailer === undefined) throw new TypeError('sendEmailCode needs the "mailer" option of createTwoFactor');
       // Drawn once, outside the retry loop: the decision below stays pure and may run again.
       const code = generateEmailCode(emailDigits, random);
@@ -708,14 +709,17 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
         if (!ctx.settings.email) return refused({ ok: false, reason: 'method-disabled' });
         const until = lockedUntil(record, now);
         if (until !== null) return refused({ ok: false, reason: 'locked', retryAt: new Date(until) }, { lockedUntil: new Date(until) });
-        if (!isEmailAddress(to)) return refused({ ok: false, reason: 'invalid-address' });
         const purpose: EmailPurpose = record.email === null ? 'setup' : 'login';
-        if (record.email !== null && !sameEmailAddress(to, record.email.address)) return refused({ ok: false, reason: 'address-mismatch' });
+        // A login code goes to the enrolled address; `to` may be left out then.
+        if (!(to === undefined && purpose === 'login') && !isEmailAddress(to)) return refused({ ok: false, reason: 'invalid-address' });
+        if (record.email !== null && to !== undefined && !sameEmailAddress(to, record.email.address)) {
+          return refused({ ok: false, reason: 'address-mismatch' });
+        }
         const block = emailSendBlock(record, now, emailLimits);
         if (block !== null) return refused({ ok: false, reason: block.reason, retryAt: new Date(block.retryAt) });
         const challenge: EmailChallengeRecord = {
           purpose,
-          address: purpose === 'login' ? record.email!.address : to,
+          address: purpose === 'login' ? record.email!.address : to!,
           hash: hashed.hash,
           salt: hashed.salt,
           digits: emailDigits,

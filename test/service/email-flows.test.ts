@@ -689,3 +689,31 @@ describe('docs/email-codes.md, "Testing with MemoryMailer"', () => {
     }
   });
 });
+
+describe('after a code is used, and login codes without `to`', () => {
+  it('a used code does not hold the next send back (the cooldown guards an outstanding code); the hourly cap still counts it', async () => {
+    const h = emailHarness();
+    const code = await sendCode(h, 'a');
+    expect(await h.tf.verifyEmailCode('a', code)).toMatchObject({ ok: true, purpose: 'setup' });
+    h.clock.advance(1000); // logged out and back in within the cooldown
+    const login = await h.tf.sendEmailCode('a', { to: ADDRESS });
+    expect(login).toMatchObject({ ok: true, purpose: 'login' });
+    // An outstanding, unused code does hold the next send back.
+    expect(await h.tf.sendEmailCode('a', { to: ADDRESS })).toMatchObject({ ok: false, reason: 'cooldown' });
+    expect(stored(h.storage, 'a')!.emailSends).toHaveLength(2);
+  });
+
+  it('a login code may leave `to` out: it goes to the enrolled address', async () => {
+    const h = emailHarness();
+    await enrollEmail(h, 'a');
+    expect(await h.tf.sendEmailCode('a', {})).toMatchObject({ ok: true, purpose: 'login' });
+    expect(h.mailer.sent.at(-1)!.to).toBe(ADDRESS);
+  });
+
+  it('a set-up code needs `to`: without it, invalid-address and no mail', async () => {
+    const h = emailHarness();
+    expect(await h.tf.sendEmailCode('a', {})).toEqual({ ok: false, reason: 'invalid-address' });
+    expect(h.mailer.sent).toEqual([]);
+    expect(h.storage.raw('a')).toBeUndefined();
+  });
+});
