@@ -1,0 +1,59 @@
+/**
+ * Starts the helpdesk demo: `npm run demo` (PORT, default 3000; HOST, default 127.0.0.1).
+ *
+ * `--check` starts it on a free port, requests the sign-in page from itself, prints `OK` and
+ * exits (0 on success, 1 on failure): the smoke test CI runs instead of a server that never ends.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHelpdesk } from './app.js';
+import { DEMO_PASSWORD } from './store.js';
+
+const check = process.argv.includes('--check');
+const host = process.env.HOST ?? '127.0.0.1';
+const port = check ? 0 : Number(process.env.PORT ?? 3000);
+
+const helpdesk = await createHelpdesk(check ? { log: () => {} } : {});
+const server = createServer((req, res) => {
+  helpdesk.handle(req, res).catch((error: unknown) => {
+    console.error(error);
+    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('Something went wrong.');
+  });
+});
+
+await listen(server, port, host).catch((error: NodeJS.ErrnoException) => {
+  console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: try PORT=${port + 1} npm run demo` : error);
+  process.exit(1);
+});
+const { port: actualPort } = server.address() as AddressInfo;
+const url = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`;
+
+if (check) {
+  const response = await fetch(`http://127.0.0.1:${actualPort}/login`);
+  const body = await response.text();
+  const cookie = response.headers.get('set-cookie') ?? '';
+  const ok = response.status === 200 && body.includes('name="csrf"') && /HttpOnly/.test(cookie) && /SameSite=Lax/.test(cookie);
+  console.log(ok ? `OK: ${url}/login answered 200 with a sign-in form` : `FAILED: GET /login answered ${response.status}`);
+  server.close();
+  process.exit(ok ? 0 : 1);
+}
+
+console.log(`
+twofold helpdesk demo: ${url}
+
+Sign in with the password "${DEMO_PASSWORD}" as
+${helpdesk.store
+  .accounts()
+  .map((a) => `  ${a.email.padEnd(16)} ${a.role === 'admin' ? 'admin: Auth & SSO settings, agent profiles' : 'agent'}`)
+  .join('\n')}
+
+Emails (with their codes) appear at ${url}/outbox and below. Ctrl+C stops the server.
+`);
+
+function listen(s: Server, p: number, h: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(p, h, () => resolve());
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * The twofold wiring: the one service the app uses, and what a policy decision means for the
+ * login (docs/login-flow.md). No HTML here; messages.ts says what the agent is told.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  aesGcmSecretCipher,
+  createTwoFactor,
+  type Method,
+  type PolicyDecision,
+  type TwoFactor,
+  type TwoFactorEvent,
+} from '../../src/index.js';
+import { MemoryMailer, MemoryStorage } from '../../src/memory.js';
+import type { Store } from './store.js';
+
+export const ISSUER = 'Acme Help';
+
+export interface Wiring {
+  twoFactor: TwoFactor;
+  /** Every email sent, for the demo's outbox page (a real helpdesk hands them to its mail service). */
+  outbox: MemoryMailer;
+}
+
+export function wireTwoFactor(store: Store, log: (line: string) => void): Wiring {
+  const outbox = new MemoryMailer();
+  const twoFactor = createTwoFactor({
+    // Production: your TwoFactorStorage on your database (docs/storage.md).
+    storage: new MemoryStorage(),
+    issuer: ISSUER,
+    // Read at every call, so the admin's change applies to the next login.
+    settings: () => store.settings,
+    mailer: {
+      async send(message) {
+        await outbox.send(message);
+        log(`mail to ${message.to}: "${message.subject}" (code ${message.code})`);
+      },
+    },
+    // Production: both from your secret store, the same across restarts (docs/security.md).
+    // Here the records live in memory, so fresh random keys at every start are enough.
+    email: { pepper: randomBytes(32) },
+    secretCipher: aesGcmSecretCipher({ keys: [{ id: 'demo', key: randomBytes(32) }] }),
+    onEvent: (event) => log(`audit: ${describeEvent(event)}`),
+  });
+  return { twoFactor, outbox };
+}
+
+function describeEvent(e: TwoFactorEvent): string {
+  return `${e.agentId} ${e.type}${e.reason ? ` (${e.reason})` : ''}`;
+}
+
+/** Why set-up is asked for at this login. */
+export type SetupReason = 'grace-period' | 'agent-enforced' | 'required-for-all' | 'grace-period-over';
+
+/**
+ * What the login does after the password, from `twoFactor.policy()`:
+ * - `sign-in`: let the agent in (`optionalSetup`: they could set 2FA up in their preferences);
+ * - `setup`: show set-up of one of `methods`, with a Skip button while `skippableUntil` runs;
+ * - `verify`: ask for a code by one of `methods`. Never offer set-up here: someone who knows
+ *   only the password must not be able to enroll their own authenticator.
+ */
+export type LoginStep =
+  | { kind: 'sign-in'; optionalSetup: boolean }
+  | { kind: 'setup'; methods: Method[]; reason: SetupReason; skippableUntil?: Date }
+  | { kind: 'verify'; methods: Method[] };
+
+export function loginStep(decision: PolicyDecision): LoginStep {
+  switch (decision.action) {
+    case 'skip':
+      return { kind: 'sign-in', optionalSetup: decision.reason === 'optional' };
+    case 'require':
+      return { kind: 'setup', methods: [...decision.setupMethods], reason: decision.reason, skippableUntil: decision.graceEndsAt };
+    case 'enforce':
+      return decision.next === 'verify'
+        ? { kind: 'verify', methods: [...decision.verifyMethods] }
+        : { kind: 'setup', methods: [...decision.setupMethods], reason: decision.reason };
+  }
+}
+
+/** A login between the password and the second factor, kept in the session. */
+export type PendingLogin = Exclude<LoginStep, { kind: 'sign-in' }> & {
+  accountId: string;
+  startedAt: number;
+  /** An email code was sent during this login (show the code form). */
+  emailSent: boolean;
+};
+
+/** How long the second step of a login may take. */
+export const PENDING_LOGIN_TTL_MS = 10 * 60_000;

@@ -1,0 +1,153 @@
+/**
+ * What the browser test and the screenshot script share: Debian's Chromium driven by
+ * playwright-core (never a downloaded browser), and the demo server started as
+ * `npm run demo` starts it, on a free port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Debian's Chromium (`apt-get install chromium`), or `CHROMIUM_PATH`; undefined when missing. */
+export function findChromium(): string | undefined {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  return existsSync(path) ? path : undefined;
+}
+
+/** Whether this is a CI run, where a missing browser is a failure rather than a skip. */
+export function inCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+export function launchChromium(executablePath: string): Promise<Browser> {
+  // Playwright gives every launch a fresh, empty --user-data-dir and adds --headless.
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking', // the machine's closed network refuses Chromium's own calls
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface Demo {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Everything the server printed, for a failing test's report. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `examples/helpdesk/server.ts` on a free port (PORT=0) and waits for its banner. */
+export async function startDemo(): Promise<Demo> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'examples/helpdesk/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const port = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo did not start in 30 s:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /twofold helpdesk demo: http:\/\/[^:]+:(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
+
+/** A separate browser profile (own cookies) with one page, e.g. one for the admin and one for an agent. */
+export async function newUser(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(options);
+  return { context, page: await context.newPage() };
+}
+
+/** Clicks a button that submits a form, and waits for the page it leads to. */
+export async function submit(page: Page, button: string): Promise<void> {
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: button, exact: true }).click()]);
+}
+
+export async function signIn(page: Page, base: string, email: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('demo');
+  await submit(page, 'Sign in');
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await submit(page, 'Log out');
+}
+
+/** The `<h1>` of the page shown. */
+export async function heading(page: Page): Promise<string> {
+  return (await page.getByRole('heading', { level: 1 }).textContent())?.trim() ?? '';
+}
+
+/** The one-time message at the top of the page (flash), or ''. */
+export async function flash(page: Page): Promise<string> {
+  const el = page.locator('.flash').first();
+  return (await el.count()) === 0 ? '' : ((await el.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** The base32 secret shown for typing by hand (spaces removed). */
+export async function shownSecret(page: Page): Promise<string> {
+  return ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');
+}
+
+export interface GraceSettings {
+  totp: boolean;
+  email: boolean;
+  requireAll: boolean;
+  /** `YYYY-MM-DD`: the last day agents may skip set-up; or none. */
+  graceUntil?: string;
+}
+
+/** Fills in and saves the admin's Auth & SSO page. */
+export async function saveAuthSettings(page: Page, base: string, s: GraceSettings): Promise<void> {
+  await page.goto(`${base}/admin/auth`);
+  await page.getByLabel('TOTP service').setChecked(s.totp);
+  await page.getByLabel('Email 2FA').setChecked(s.email);
+  await page.getByLabel('Require agents to set up 2FA').setChecked(s.requireAll);
+  if (s.graceUntil === undefined) {
+    await page.getByLabel('None: set-up is needed').check();
+  } else {
+    await page.getByLabel('Until a date').check();
+    await page.getByLabel('Last day agents may skip').fill(s.graceUntil);
+  }
+  await submit(page, 'Save');
+  if (!(await flash(page)).startsWith('Saved')) throw new Error(`settings not saved: ${await page.locator('main').innerText()}`);
+}
+
+/** `YYYY-MM-DD` (UTC) of today plus `days`. */
+export function utcDay(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
