@@ -40,6 +40,7 @@ export type {
 export { createTwoFactor } from './service.js';
 export type {
   BeginTotpSetupResult,
+  ProvisionTotpResult,
   EmailCheckResult,
   LockedResult,
   SendEmailCodeResult,

@@ -99,6 +99,7 @@ export type TwoFactorEventType =
   | 'grace.started'
   | 'setup.skipped'
   | 'totp.setup.started'
+  | 'totp.setup.refused'
   | 'totp.setup.confirmed'
   | 'totp.verified'
   | 'totp.failed'

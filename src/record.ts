@@ -153,7 +153,10 @@ export function withThrottleReset(record: AgentRecord, now: number): AgentRecord
   return { ...record, throttle: { failures: 0, lockedUntil: null, lastFailureAt: null }, updatedAt: now };
 }
 
-/** A new TOTP factor; `provisionedBy: 'admin'` makes it active at once. */
+/**
+ * A new TOTP factor; `provisionedBy: 'admin'` makes it active at once (and, like any
+ * activation, voids an outstanding email set-up code: see {@link withTotpAccepted}).
+ */
 export function withNewTotp(
   record: AgentRecord,
   now: number,
@@ -162,6 +165,7 @@ export function withNewTotp(
   const active = factor.provisionedBy === 'admin';
   return {
     ...record,
+    emailChallenge: active ? _withoutSetupChallenge(record) : record.emailChallenge,
     totp: {
       ...factor,
       secretEncrypted: false,
@@ -179,13 +183,16 @@ export function withNewTotp(
 
 /**
  * A TOTP code for `step` was accepted: remember the step (RFC 6238 §5.2, a step is accepted
- * once), the device's drift, activate a pending factor, and clear the throttle.
+ * once), the device's drift, activate a pending factor, and clear the throttle. Activation
+ * voids an outstanding email set-up code: it was asked for while the agent had no method, and
+ * would otherwise let a password alone add email later, without the `sessionVerified` check.
  */
 export function withTotpAccepted(record: AgentRecord, now: number, step: number, driftSteps: number): AgentRecord {
   const totp = record.totp;
   if (totp === null) throw new Error('withTotpAccepted: the record has no TOTP factor');
   const next: AgentRecord = {
     ...record,
+    emailChallenge: totp.status === 'active' ? record.emailChallenge : _withoutSetupChallenge(record),
     totp: {
       ...totp,
       status: 'active',
@@ -198,6 +205,10 @@ export function withTotpAccepted(record: AgentRecord, now: number, step: number,
     updatedAt: now,
   };
   return withThrottleReset(next, now);
+}
+
+function _withoutSetupChallenge(record: AgentRecord): EmailChallengeRecord | null {
+  return record.emailChallenge?.purpose === 'setup' ? null : record.emailChallenge;
 }
 
 /**
@@ -235,9 +246,14 @@ export interface EmailLimits {
 
 const HOUR_MS = 3_600_000;
 
-/** The send times that still count against the hourly cap at `now`, oldest first. */
+/**
+ * The send times that still count against the hourly cap at `now`, oldest first. A time up to
+ * an hour after `now` (written by a server whose clock runs ahead) is kept: dropping it would
+ * let a server whose clock lags skip the cooldown and the cap. One further ahead is a broken
+ * clock, and ignored rather than allowed to block sends for longer than the cap's hour.
+ */
 export function recentEmailSends(record: AgentRecord, now: number): number[] {
-  return record.emailSends.filter((t) => t > now - HOUR_MS && t <= now);
+  return record.emailSends.filter((t) => t > now - HOUR_MS && t <= now + HOUR_MS).sort((a, b) => a - b);
 }
 
 /** Why a new code cannot be sent at `now`, and when it can; `null` when it can. */
@@ -258,7 +274,8 @@ export function emailSendBlock(
 
 /** A new code was issued: it replaces any outstanding one, and the send is counted. */
 export function withEmailChallenge(record: AgentRecord, now: number, challenge: EmailChallengeRecord): AgentRecord {
-  return { ...record, emailChallenge: challenge, emailSends: [...recentEmailSends(record, now), now], updatedAt: now };
+  const emailSends = [...recentEmailSends(record, now), now].sort((a, b) => a - b);
+  return { ...record, emailChallenge: challenge, emailSends, updatedAt: now };
 }
 
 /**
@@ -315,16 +332,18 @@ export function withEmailCodeFailed(record: AgentRecord, now: number, throttle: 
 
 /**
  * The right email code: the challenge is consumed (single use), a `setup` challenge enrolls its
- * address, and the throttle is cleared.
+ * address, and the throttle is cleared. Enrolling voids a pending TOTP set-up begun before it
+ * (the mirror of {@link withTotpAccepted}).
  */
 export function withEmailCodeAccepted(record: AgentRecord, now: number): AgentRecord {
   const challenge = record.emailChallenge;
   if (challenge === null) throw new Error('withEmailCodeAccepted: the record has no email challenge');
-  const email: EmailFactorRecord =
-    challenge.purpose === 'setup' || record.email === null
-      ? { address: challenge.address, enrolledAt: now, lastUsedAt: now }
-      : { ...record.email, lastUsedAt: now };
-  return withThrottleReset({ ...record, email, emailChallenge: null, updatedAt: now }, now);
+  const enrolling = challenge.purpose === 'setup' || record.email === null;
+  const email: EmailFactorRecord = enrolling
+    ? { address: challenge.address, enrolledAt: now, lastUsedAt: now }
+    : { ...record.email!, lastUsedAt: now };
+  const totp = enrolling && record.totp?.status === 'pending' ? null : record.totp;
+  return withThrottleReset({ ...record, email, totp, emailChallenge: null, updatedAt: now }, now);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ export interface TotpSetupResult {
 export type SendEmailCodeResult =
   | { ok: true; purpose: EmailPurpose; expiresAt: Date }
   | { ok: false; reason: 'locked' | 'cooldown' | 'too-many-sends'; retryAt: Date }
-  | { ok: false; reason: 'method-disabled' | 'invalid-address' | 'address-mismatch' | 'delivery-failed' };
+  | { ok: false; reason: 'method-disabled' | 'invalid-address' | 'address-mismatch' | 'delivery-failed' | 'other-method-active' };
 
 /** The outcome of {@link TwoFactor.verifyEmailCode}. `purpose: 'setup'` means email was just enrolled. */
 export type EmailCheckResult =
@@ -163,8 +163,14 @@ export type EmailCheckResult =
 /** The outcome of {@link TwoFactor.skipSetup}. */
 export type SkipSetupResult = { ok: true; until: Date } | { ok: false; reason: 'not-skippable' };
 
-/** The outcome of {@link TwoFactor.beginTotpSetup} and `admin.provisionTotp`. */
-export type BeginTotpSetupResult = TotpSetupResult | { ok: false; reason: 'already-enrolled' | 'method-disabled' };
+/** The outcome of `admin.provisionTotp`. */
+export type ProvisionTotpResult = TotpSetupResult | { ok: false; reason: 'already-enrolled' | 'method-disabled' };
+
+/**
+ * The outcome of {@link TwoFactor.beginTotpSetup}. `other-method-active`: the agent has email
+ * enrolled, and the call did not say the session passed 2FA (`sessionVerified`).
+ */
+export type BeginTotpSetupResult = ProvisionTotpResult | { ok: false; reason: 'other-method-active' };
 
 /** The agent's 2FA state, without any secret. */
 export interface TwoFactorStatus {
@@ -193,10 +199,14 @@ export interface TwoFactor {
   policy(agentId: string): Promise<PolicyDecision>;
   /** Lets the agent skip set-up at this login, while the grace period runs. */
   skipSetup(agentId: string): Promise<SkipSetupResult>;
-  /** Starts (or, on a refresh, repeats) the agent's own TOTP set-up. */
+  /**
+   * Starts (or, on a refresh, repeats) the agent's own TOTP set-up. While email is enrolled,
+   * pass `sessionVerified: true` only from a session that passed 2FA: without it the call is
+   * refused (`other-method-active`), so a password alone cannot add a second way in.
+   */
   beginTotpSetup(
     agentId: string,
-    options: { account: string; restart?: boolean },
+    options: { account: string; restart?: boolean; sessionVerified?: boolean },
   ): Promise<BeginTotpSetupResult>;
   /** Activates the pending TOTP set-up with a code from the app. */
   confirmTotpSetup(agentId: string, code: string): Promise<TotpCheckResult>;
@@ -205,9 +215,10 @@ export interface TwoFactor {
   /**
    * Mails a one-time code: to set email up (`to` becomes the agent's address once the code is
    * verified), or to log in (to the enrolled address; `to` may be omitted, and if given must
-   * be that address).
+   * be that address). While TOTP is active, a set-up code needs `sessionVerified: true`, passed
+   * only from a session that passed 2FA (else `other-method-active`).
    */
-  sendEmailCode(agentId: string, options: { to?: string }): Promise<SendEmailCodeResult>;
+  sendEmailCode(agentId: string, options: { to?: string; sessionVerified?: boolean }): Promise<SendEmailCodeResult>;
   /** Checks an emailed code: enrolls the address on set-up, or completes a login. */
   verifyEmailCode(agentId: string, code: string): Promise<EmailCheckResult>;
   /** The agent's 2FA state, without secrets. */
@@ -217,7 +228,7 @@ export interface TwoFactor {
     provisionTotp(
       agentId: string,
       options: { account: string },
-    ): Promise<BeginTotpSetupResult>;
+    ): Promise<ProvisionTotpResult>;
     /** The per-agent "Enforce 2FA" toggle. */
     setEnforced(agentId: string, on: boolean): Promise<{ ok: true; enforced: boolean }>;
     /** Removes 2FA (one method, or all), with pending set-up, throttle and grace start. */
@@ -249,6 +260,12 @@ interface _Context {
 const MAX_AGENT_ID_LENGTH = 256;
 /** An unpaired UTF-16 surrogate: no UTF-8 encoding, so not a usable id (or cipher context). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** An optional boolean option; absent means false. */
+function _flag(name: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`"${name}" expected a boolean, got ${_describe(value)}`);
+  return value === true;
+}
 
 function _agentId(value: unknown): string {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_AGENT_ID_LENGTH || LONE_SURROGATE.test(value)) {
@@ -648,12 +665,19 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     beginTotpSetup: async (agentId, opts) => {
       const so = _options('options', opts);
       const account = _account(so.account);
-      if (so.restart !== undefined && typeof so.restart !== 'boolean') throw new TypeError(`"restart" expected a boolean, got ${_describe(so.restart)}`);
-      const restart = so.restart === true;
+      const restart = _flag('restart', so.restart);
+      const sessionVerified = _flag('sessionVerified', so.sessionVerified);
       return transact<BeginTotpSetupResult>(agentId, async (ctx) => {
         if (!ctx.settings.totp) return { result: { ok: false as const, reason: 'method-disabled' as const } };
         const current = ctx.record.totp;
         if (current?.status === 'active') return { result: { ok: false as const, reason: 'already-enrolled' as const } };
+        // A second method needs a session that passed 2FA: else a password alone adds a way in.
+        if (ctx.record.email !== null && !sessionVerified) {
+          return {
+            result: { ok: false as const, reason: 'other-method-active' as const },
+            events: [{ type: 'totp.setup.refused', method: 'totp', outcome: 'failure', reason: 'other-method-active' }],
+          };
+        }
         if (current !== null && !restart) {
           // A page refresh: hand back the same secret so an already-scanned QR code stays good.
           const result = setupResult(await secretOf(ctx.agentId, current), account, current.algorithm, current.digits, current.periodSeconds);
@@ -682,8 +706,10 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
 
     sendEmailCode: async (agentIdRaw, opts) => {
       const agentId = _agentId(agentIdRaw);
-      const to = _options('options', opts).to;
+      const so = _options('options', opts);
+      const to = so.to;
       if (to !== undefined && typeof to !== 'string') throw new TypeError(`"to" expected an email address, got ${_describe(to)}`);
+      const sessionVerified = _flag('sessionVerified', so.sessionVerified);
       if (mailer === undefined) throw new TypeError('sendEmailCode needs the "mailer" option of createTwoFactor');
       // Drawn once, outside the retry loop: the decision below stays pure and may run again.
       const code = generateEmailCode(emailDigits, random);
@@ -710,6 +736,10 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
         const until = lockedUntil(record, now);
         if (until !== null) return refused({ ok: false, reason: 'locked', retryAt: new Date(until) }, { lockedUntil: new Date(until) });
         const purpose: EmailPurpose = record.email === null ? 'setup' : 'login';
+        // A second method needs a session that passed 2FA: else a password alone adds a way in.
+        if (purpose === 'setup' && record.totp?.status === 'active' && !sessionVerified) {
+          return refused({ ok: false, reason: 'other-method-active' });
+        }
         // A login code goes to the enrolled address; `to` may be left out then.
         if (!(to === undefined && purpose === 'login') && !isEmailAddress(to)) return refused({ ok: false, reason: 'invalid-address' });
         if (record.email !== null && to !== undefined && !sameEmailAddress(to, record.email.address)) {
@@ -859,7 +889,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     admin: {
       provisionTotp: async (agentId, opts) => {
         const account = _account(_options('options', opts).account);
-        return transact<BeginTotpSetupResult>(agentId, (ctx) => {
+        return transact<ProvisionTotpResult>(agentId, (ctx) => {
           if (!ctx.settings.totp) return { result: { ok: false as const, reason: 'method-disabled' as const } };
           if (ctx.record.totp?.status === 'active') return { result: { ok: false as const, reason: 'already-enrolled' as const } };
           const secret = newSecret();

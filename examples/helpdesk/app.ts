@@ -164,7 +164,8 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
     }],
 
     ['GET', /^\/preferences\/security\/totp$/, 'agent', async (c) => {
-      const setup = await twoFactor.beginTotpSetup(c.user!.id, { account: c.user!.email });
+      // Signed in means this session passed 2FA (or the agent had none): it may add a method.
+      const setup = await twoFactor.beginTotpSetup(c.user!.id, { account: c.user!.email, sessionVerified: true });
       if (setup.ok) return show(c, views.securityTotpPage(frame(c), setup));
       const text = setup.reason === 'already-enrolled' ? 'Your authenticator app is already set up.' : 'Authenticator apps are switched off.';
       flashTo(c, '/preferences/security', text, 'notice');

@@ -78,6 +78,7 @@ export function emailSendRefusal(result: Exclude<SendEmailCodeResult, { ok: true
     case 'address-mismatch':
       return "Codes can't be sent to your account's address. Ask your admin.";
     case 'method-disabled':
+    case 'other-method-active': // another method was set up meanwhile: ask the policy again
       return undefined;
   }
 }

@@ -258,18 +258,21 @@ export function emailHarness(overrides: Partial<TwoFactorOptions> = {}, storage 
 }
 
 /** Sends a code to `to`, asserts that it went out as one new mail, and returns the code. */
-export async function sendCode(h: EmailHarness, agentId: string, to = ADDRESS): Promise<string> {
+export async function sendCode(h: EmailHarness, agentId: string, to = ADDRESS, options: { sessionVerified?: boolean } = {}): Promise<string> {
   const before = h.mailer.sent.length;
-  const result = await h.tf.sendEmailCode(agentId, { to });
+  const result = await h.tf.sendEmailCode(agentId, { to, ...options });
   if (!result.ok) throw new Error(`sendEmailCode refused: ${result.reason}`);
   const sent = h.mailer.sent;
   expect(sent).toHaveLength(before + 1);
   return sent.at(-1)!.code;
 }
 
-/** Enrolls `to` by a set-up code, then moves the clock past the resend cooldown. */
+/**
+ * Enrolls `to` by a set-up code, then moves the clock past the resend cooldown. The send says
+ * the session passed 2FA, as a host adding email next to an active TOTP factor must.
+ */
 export async function enrollEmail(h: EmailHarness, agentId: string, to = ADDRESS): Promise<void> {
-  const code = await sendCode(h, agentId, to);
+  const code = await sendCode(h, agentId, to, { sessionVerified: true });
   const result = await h.tf.verifyEmailCode(agentId, code);
   if (!result.ok || result.purpose !== 'setup') throw new Error(`email set-up failed: ${JSON.stringify(result)}`);
   h.clock.advance(COOLDOWN_MS);

@@ -157,11 +157,11 @@ describe('with a secretCipher the stored JSON never contains the TOTP secret', (
 
     // After removal and a restart, the new secret is sealed too.
     await h.tf.admin.remove('a', { method: 'totp' });
-    const again = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
+    const again = await h.tf.beginTotpSetup('a', { account: 'ann@example.com', sessionVerified: true });
     if (!again.ok) throw new Error('refused');
     expect(again.secret).not.toBe(secret);
     await expectSealed(h, 'a', again.secret, cipher);
-    const restarted = await h.tf.beginTotpSetup('a', { account: 'ann@example.com', restart: true });
+    const restarted = await h.tf.beginTotpSetup('a', { account: 'ann@example.com', restart: true, sessionVerified: true });
     if (!restarted.ok) throw new Error('refused');
     await expectSealed(h, 'a', restarted.secret, cipher);
     for (const form of secretForms(again.secret)) expect(h.storage.raw('a')).not.toContain(form);
@@ -172,7 +172,7 @@ describe('with a secretCipher the stored JSON never contains the TOTP secret', (
 const WRITES: Array<{ name: string; run: (h: EmailHarness, secret: string) => Promise<unknown> }> = [
   { name: 'a TOTP login', run: (h, s) => h.tf.verifyTotp('a', codeAt(s, now(h))) },
   { name: 'a wrong TOTP code', run: (h, s) => h.tf.verifyTotp('a', wrongCode(s, now(h))) },
-  { name: 'an email code sent', run: (h) => h.tf.sendEmailCode('a', { to: ADDRESS }) },
+  { name: 'an email code sent', run: (h) => h.tf.sendEmailCode('a', { to: ADDRESS, sessionVerified: true }) },
   { name: 'admin.setEnforced(true)', run: (h) => h.tf.admin.setEnforced('a', true) },
 ];
 
@@ -333,7 +333,7 @@ describe('a secret that no longer decrypts (its key removed)', () => {
     const h = cipherHarness(undefined, {}, withKey);
     await rejectsWith(h.tf.verifyTotp('a', codeAt(secret, now(h))), 'SECRET_DECRYPT_FAILED');
     expect(await h.tf.policy('a')).toMatchObject({ verifyMethods: ['totp'] });
-    await sendCode(h, 'a');
+    await sendCode(h, 'a', ADDRESS, { sessionVerified: true });
     expect(stored(h.storage, 'a')!.totp).toMatchObject({ secret: sealed, secretEncrypted: true });
     expect(await h.tf.admin.remove('a')).toEqual({ ok: true, removed: ['totp'] });
   });
@@ -402,7 +402,7 @@ describe('the cipher is called only where needed', () => {
     await enroll(plain, 'a');
     const before = plain.storage.raw('a');
     const broken = cipherHarness(cipher, {}, plain);
-    await rejectsWith(broken.tf.sendEmailCode('a', { to: ADDRESS }), 'SECRET_ENCRYPT_FAILED');
+    await rejectsWith(broken.tf.sendEmailCode('a', { to: ADDRESS, sessionVerified: true }), 'SECRET_ENCRYPT_FAILED');
     expect(broken.mailer.sent).toEqual([]);
     expect(broken.storage.raw('a')).toBe(before);
   });
@@ -412,7 +412,7 @@ it('the email code and cipher options together: neither the code nor the secret 
   const cipher = aesGcmSecretCipher({ keys: [{ id: 'k1', key: randomKey() }] });
   const h = cipherHarness(cipher, { email: { pepper: PEPPER } });
   const secret = await enroll(h, 'a');
-  const code = await sendCode(h, 'a');
+  const code = await sendCode(h, 'a', ADDRESS, { sessionVerified: true });
   expectNoCode(h.storage.raw('a')!, code);
   await expectSealed(h, 'a', secret, cipher);
   h.clock.advance(COOLDOWN_MS);

@@ -46,7 +46,7 @@ const loginCode = async (h: EmailHarness) => {
 };
 const lockedByTotp = async (h: EmailHarness) => {
   const secret = await enroll(h, 'a');
-  const code = await sendCode(h, 'a');
+  const code = await sendCode(h, 'a', ADDRESS, { sessionVerified: true });
   for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
   h.clock.advance(1_000);
   return code;
@@ -304,8 +304,9 @@ describe('no event carries a code, an address, a hash or a secret', () => {
     h.clock.advance(30_000);
     expect(await h.tf.confirmTotpSetup('a', codeAt(secret, now(h)))).toMatchObject({ ok: true });
     failNext = 1;
-    await h.tf.sendEmailCode('a', { to: address });
-    await h.tf.sendEmailCode('a', { to: address });
+    await h.tf.sendEmailCode('a', { to: address }); // refused: TOTP is active, the session not verified
+    await h.tf.sendEmailCode('a', { to: address, sessionVerified: true });
+    await h.tf.sendEmailCode('a', { to: address, sessionVerified: true });
     await v(otherCode(lastCode()));
     await v(lastCode());
     // Refusals of every kind.

@@ -247,6 +247,28 @@ describe('cooldown and hourly cap', () => {
     await sendCode(h, 'a');
     expect(await h.tf.sendEmailCode('a', { to: ADDRESS })).toEqual({ ok: false, reason: 'too-many-sends', retryAt: new Date(T0 + HOUR_MS) });
   });
+
+  it('servers with skewed clocks on one storage: a send stamped ahead still holds back the lagging server', async () => {
+    const storage = new MemoryStorage();
+    const ahead = emailHarness({}, storage);
+    const behind = emailHarness({}, storage);
+    ahead.clock.set(T0 + 30_000);
+    await sendCode(ahead, 'a');
+    // The lagging server sees a send 30 s in its future: the cooldown runs from that stamp.
+    expect(await behind.tf.sendEmailCode('a', { to: ADDRESS })).toEqual({ ok: false, reason: 'cooldown', retryAt: new Date(T0 + 30_000 + COOLDOWN_MS) });
+    behind.clock.set(T0 + 30_000 + COOLDOWN_MS);
+    expect(await behind.tf.sendEmailCode('a', { to: ADDRESS })).toMatchObject({ ok: true });
+    expect(stored(storage, 'a')!.emailSends).toEqual([T0 + 30_000, T0 + 30_000 + COOLDOWN_MS]);
+  });
+
+  it('the hourly cap counts sends stamped up to an hour ahead, and ignores a stamp further ahead', async () => {
+    const h = emailHarness({ email: { resendCooldownMs: 0, maxSendsPerHour: 2 } });
+    await h.storage.save('a', { ...emptyRecord(T0), emailSends: [T0 + 1_000, T0 + HOUR_MS] }, null);
+    expect(await h.tf.sendEmailCode('a', { to: ADDRESS })).toEqual({ ok: false, reason: 'too-many-sends', retryAt: new Date(T0 + 1_000 + HOUR_MS) });
+    await h.storage.save('a', { ...emptyRecord(T0), emailSends: [T0 + 1_000, T0 + HOUR_MS + 1] }, (await h.storage.load('a'))!.version);
+    expect(await h.tf.sendEmailCode('a', { to: ADDRESS })).toMatchObject({ ok: true });
+    expect(stored(h.storage, 'a')!.emailSends).toEqual([T0, T0 + 1_000]);
+  });
 });
 
 describe('a new code replaces the previous one', () => {
@@ -316,7 +338,7 @@ describe('delivery failure', () => {
     };
     const h = emailHarness({ mailer });
     await enroll(h, 'a'); // an existing record with a TOTP factor
-    expect(await h.tf.sendEmailCode('a', { to: ADDRESS })).toEqual({ ok: false, reason: 'delivery-failed' });
+    expect(await h.tf.sendEmailCode('a', { to: ADDRESS, sessionVerified: true })).toEqual({ ok: false, reason: 'delivery-failed' });
     expect(captured).toHaveLength(1);
     expect(await h.tf.verifyEmailCode('a', captured[0]!.code)).toEqual({ ok: false, reason: 'no-challenge' });
     expect((await h.tf.status('a')).email).toBeNull();
@@ -439,7 +461,7 @@ describe('the throttle is shared with TOTP', () => {
   it('wrong email codes lock TOTP logins', async () => {
     const h = emailHarness({ email: { maxAttempts: 10 } });
     const secret = await enroll(h, 'a');
-    const code = await sendCode(h, 'a');
+    const code = await sendCode(h, 'a', ADDRESS, { sessionVerified: true });
     for (let i = 0; i < 4; i++) expect(await h.tf.verifyEmailCode('a', otherCode(code))).toEqual({ ok: false, reason: 'invalid-code' });
     const lockEnd = new Date(now(h) + 30_000);
     expect(await h.tf.verifyEmailCode('a', otherCode(code))).toEqual({ ok: false, reason: 'invalid-code', retryAt: lockEnd });
@@ -449,7 +471,7 @@ describe('the throttle is shared with TOTP', () => {
   it('a success resets the throttle, including TOTP failures', async () => {
     const h = emailHarness();
     const secret = await enroll(h, 'a');
-    const code = await sendCode(h, 'a');
+    const code = await sendCode(h, 'a', ADDRESS, { sessionVerified: true });
     await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
     for (let i = 0; i < 3; i++) await h.tf.verifyEmailCode('a', otherCode(code));
     expect((await h.tf.status('a')).failures).toBe(4);
@@ -610,7 +632,8 @@ describe('admin.remove and email', () => {
     expect(await h.tf.policy('a')).toMatchObject({ verifyMethods: ['totp'] });
 
     h.clock.advance(COOLDOWN_MS);
-    expect(await h.tf.sendEmailCode('a', { to: 'new@example.com' })).toMatchObject({ ok: true, purpose: 'setup' });
+    expect(await h.tf.sendEmailCode('a', { to: 'new@example.com' })).toEqual({ ok: false, reason: 'other-method-active' });
+    expect(await h.tf.sendEmailCode('a', { to: 'new@example.com', sessionVerified: true })).toMatchObject({ ok: true, purpose: 'setup' });
     expect(await h.tf.verifyEmailCode('a', h.mailer.lastCode('new@example.com')!)).toMatchObject({ ok: true, purpose: 'setup' });
     expect((await h.tf.status('a')).email!.address).toBe('new@example.com');
   });
