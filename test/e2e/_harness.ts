@@ -20,7 +20,7 @@ export function findChromium(): string | undefined {
 /** Whether this is a CI run, where a missing browser is a failure rather than a skip. */
 export function inCi(): boolean {
   const ci = process.env.CI;
-  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
 export function launchChromium(executablePath: string): Promise<Browser> {
@@ -31,6 +31,7 @@ export function launchChromium(executablePath: string): Promise<Browser> {
     args: [
       '--no-sandbox',
       '--disable-gpu',
+      '--disable-dev-shm-usage', // containers often give /dev/shm only 64 MB: use /tmp instead
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking', // the machine's closed network refuses Chromium's own calls

@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['test/e2e/**/*.e2e.ts'],
-    testTimeout: 150_000, // scenario 4 waits out the one-minute email resend cooldown
+    testTimeout: 90_000, // scenario 2 waits up to 30 s for the next TOTP step; the rest is room for a slow machine
     hookTimeout: 60_000,
   },
 });
