@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { validateSettings, type Method, type PolicySettings } from '../../src/index.js';
-import { csrfOk, readForm, redirect, send, Sessions, type Flash, type Session } from './http.js';
+import { validateSettings, type Method, type PolicySettings, type TwoFactor } from '../../src/index.js';
+import { csrfOk, fromThisMachine, readForm, redirect, send, Sessions, type Flash, type Session } from './http.js';
 import { emailCheckRefusal, emailSendRefusal, formatDate, totpRefusal } from './messages.js';
 import { Store, type Account } from './store.js';
-import { loginStep, PENDING_LOGIN_TTL_MS, wireTwoFactor, type PendingLogin } from './twofactor.js';
+import { loginStep, PENDING_LOGIN_TTL_MS, wireTwoFactor, type LoginStep, type PendingLogin } from './twofactor.js';
 import * as views from './views.js';
 
 interface Ctx {
@@ -27,12 +27,19 @@ interface Ctx {
 
 const STYLE = readFileSync(new URL('style.css', import.meta.url), 'utf8');
 
-/** Who may use a route: anyone, a login past its password, a signed-in agent, an admin. */
-type Access = 'public' | 'login' | 'agent' | 'admin';
+/**
+ * Who may use a route: anyone, a login past its password, a signed-in agent, an admin, or
+ * anyone in a browser on the machine the demo runs on (`local`: the outbox).
+ */
+type Access = 'public' | 'login' | 'agent' | 'admin' | 'local';
 
 export interface Helpdesk {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   store: Store;
+  /** The app's twofold service: tests use it to change an agent's 2FA as an admin would. */
+  twoFactor: TwoFactor;
+  /** The stored sessions (`sessions.size`). */
+  sessions: Sessions;
 }
 
 export async function createHelpdesk(options: { log?: (line: string) => void } = {}): Promise<Helpdesk> {
@@ -44,30 +51,54 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
   function frame(c: Ctx): views.Frame {
     const { flash } = c.session;
     delete c.session.flash;
-    return { csrf: c.session.csrf, ...(c.user && { account: c.user }), ...(flash && { flash }) };
+    // A page that renders a form asks for the token, and that stores the session (and sets its
+    // cookie): a page without a form leaves a visitor without a session.
+    const csrf = () => {
+      sessions.keep(c.session, c.res);
+      return c.session.csrf;
+    };
+    return { csrf, ...(c.user && { account: c.user }), ...(flash && { flash }) };
   }
   const show = (c: Ctx, page: string, status = 200) => send(c.res, status, page);
   function flashTo(c: Ctx, location: string, text: string, kind: Flash['kind'] = 'error'): void {
     c.session.flash = { kind, text };
+    sessions.keep(c.session, c.res);
     redirect(c.res, location);
   }
   const pick = (methods: Method[], wanted: string | null): Method => methods.find((m) => m === wanted) ?? methods[0]!;
 
   // ---- login: password, then whatever the policy decides -----------------------------------
 
-  /** Asks the policy what this login needs, and goes there. */
-  async function followPolicy(c: Ctx, account: Account): Promise<void> {
-    const step = loginStep(await twoFactor.policy(account.id));
+  /** Asks the policy what this login needs (unless `step` already says), and goes there. */
+  async function followPolicy(c: Ctx, account: Account, step?: LoginStep): Promise<void> {
+    step ??= loginStep(await twoFactor.policy(account.id));
     if (step.kind === 'sign-in') {
       const tip = 'Tip: protect your account with two-factor authentication, under Security.';
       return signIn(c, account, { flash: step.optionalSetup ? { kind: 'notice', text: tip } : undefined });
     }
-    c.session.login = { ...step, accountId: account.id, startedAt: Date.now(), emailSent: false };
+    // A login that changes course keeps its start: the time limit is for the whole login.
+    const startedAt = c.session.login?.startedAt ?? Date.now();
+    c.session.login = { ...step, accountId: account.id, startedAt, emailSent: false };
     redirect(c.res, step.kind === 'setup' ? '/login/setup' : '/login/verify');
+  }
+
+  /**
+   * Whether the decision kept in the session still holds. An admin may have changed the
+   * settings or the agent's 2FA since the password step (say, set TOTP up for them): then the
+   * login must not act on the old decision, e.g. confirm a set-up where it should only verify.
+   * When it changed, this has gone through followPolicy with the new one: the handler returns.
+   */
+  async function decisionHolds(c: Ctx): Promise<boolean> {
+    const { login, account } = c.pending!;
+    const step = loginStep(await twoFactor.policy(account.id));
+    if (step.kind === login.kind && sameMethods(step.methods, login.methods)) return true;
+    await followPolicy(c, account, step);
+    return false;
   }
 
   function signIn(c: Ctx, account: Account, extra: { flash?: Flash | undefined; skippedUntil?: Date } = {}): void {
     const session = sessions.renew(c.session, c.res);
+    c.session = session;
     session.accountId = account.id;
     if (extra.skippedUntil) session.skippedUntil = extra.skippedUntil;
     if (extra.flash) session.flash = extra.flash;
@@ -87,6 +118,7 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
     }],
 
     ['GET', /^\/login\/setup$/, 'login', async (c) => {
+      if (!(await decisionHolds(c))) return;
       const { login, account } = c.pending!;
       if (login.kind !== 'setup') return redirect(c.res, '/login/verify');
       const method = pick(login.methods, c.url.searchParams.get('method'));
@@ -97,13 +129,15 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
       show(c, views.loginSetupPage(frame(c), { login, account, method, totp }));
     }],
 
-    ['GET', /^\/login\/verify$/, 'login', (c) => {
+    ['GET', /^\/login\/verify$/, 'login', async (c) => {
+      if (!(await decisionHolds(c))) return;
       const { login, account } = c.pending!;
       if (login.kind !== 'verify') return redirect(c.res, '/login/setup');
       show(c, views.loginVerifyPage(frame(c), { login, account, method: pick(login.methods, c.url.searchParams.get('method')) }));
     }],
 
     ['POST', /^\/login\/totp$/, 'login', async (c) => {
+      if (!(await decisionHolds(c))) return;
       const { login, account } = c.pending!;
       if (!login.methods.includes('totp')) return redirect(c.res, loginPath(login, login.methods[0]!));
       // Set-up at login only when the decision was next: 'setup'; with 'verify', only verify.
@@ -116,6 +150,7 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
     }],
 
     ['POST', /^\/login\/email\/send$/, 'login', async (c) => {
+      if (!(await decisionHolds(c))) return;
       const { login, account } = c.pending!;
       if (!login.methods.includes('email')) return redirect(c.res, loginPath(login, login.methods[0]!));
       // `to` is always the account's address, never one typed into the login form.
@@ -132,6 +167,7 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
     }],
 
     ['POST', /^\/login\/email$/, 'login', async (c) => {
+      if (!(await decisionHolds(c))) return;
       const { login, account } = c.pending!;
       if (!login.methods.includes('email')) return redirect(c.res, loginPath(login, login.methods[0]!));
       const result = await twoFactor.verifyEmailCode(account.id, c.form.code ?? '');
@@ -142,6 +178,7 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
     }],
 
     ['POST', /^\/login\/skip$/, 'login', async (c) => {
+      if (!(await decisionHolds(c))) return;
       const { account } = c.pending!;
       const result = await twoFactor.skipSetup(account.id);
       // Remembered in this session only: the next login asks again.
@@ -234,7 +271,8 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
 
     // ---- the demo's outbox ---------------------------------------------------------------------
 
-    ['GET', /^\/outbox$/, 'public', (c) => show(c, views.outboxPage(frame(c), outbox.sent))],
+    // Every code ever sent, so only for a browser on the machine the demo runs on.
+    ['GET', /^\/outbox$/, 'local', (c) => show(c, views.outboxPage(frame(c), outbox.sent))],
   ];
 
   // ---- the dispatcher --------------------------------------------------------------------------
@@ -242,13 +280,16 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/style.css') return send(res, 200, STYLE, 'text/css; charset=utf-8');
-    const c: Ctx = { req, res, url, session: sessions.for(req, res), form: {}, id: '' };
+    const c: Ctx = { req, res, url, session: sessions.for(req), form: {}, id: '' };
     const fail = (status: number, title: string, text: string) => show(c, views.errorPage(frame(c), title, text), status);
     const onPath = routes.filter(([, path]) => path.test(url.pathname));
     const route = onPath.find(([method]) => method === req.method);
     if (!route) return onPath.length > 0 ? fail(405, 'Not allowed', 'That does not work here.') : fail(404, 'Not found', 'There is no such page.');
     const [method, path, access, handler] = route;
     c.id = path.exec(url.pathname)![1] ?? '';
+    if (access === 'local' && !fromThisMachine(req)) {
+      return fail(403, 'This machine only', 'The outbox shows the code in every email, so it opens only in a browser on the machine the demo runs on (at localhost).');
+    }
 
     if (method === 'POST') {
       const form = await readForm(req);
@@ -271,7 +312,11 @@ export async function createHelpdesk(options: { log?: (line: string) => void } =
     await handler(c);
   }
 
-  return { handle, store };
+  return { handle, store, twoFactor, sessions };
+}
+
+function sameMethods(a: readonly Method[], b: readonly Method[]): boolean {
+  return a.length === b.length && a.every((m) => b.includes(m));
 }
 
 // ---- the Auth & SSO form <-> the settings twofold reads ---------------------------------------

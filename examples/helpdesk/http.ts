@@ -4,6 +4,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { PendingLogin } from './twofactor.js';
 
 export interface Flash {
@@ -28,42 +29,84 @@ export interface Session {
 
 const COOKIE = 'helpdesk_session';
 const IDLE_TTL_MS = 8 * 60 * 60_000;
+/** Expired sessions are swept at most this often, not at every request. */
+const SWEEP_EVERY_MS = 60_000;
+/** With this many stored, a new session pushes out the one seen longest ago: memory stays bounded. */
+const MAX_SESSIONS = 10_000;
 
 function token(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * Sessions are lazy: a visitor gets a stored session and a cookie only once something needs
+ * one (a form's CSRF token, a message for the next page, a login). Reading a page without a
+ * form, or a flood of such requests, stores nothing.
+ */
 export class Sessions {
+  /** Oldest visit first: a Map keeps insertion order, and each visit re-inserts its session. */
   readonly #byId = new Map<string, Session>();
+  readonly #max: number;
+  #sweptAt = 0;
 
-  /** The request's session, or a new one (with its cookie set on `res`). */
-  for(req: IncomingMessage, res: ServerResponse): Session {
-    const now = Date.now();
-    for (const [id, s] of this.#byId) if (now - s.lastSeenAt > IDLE_TTL_MS) this.#byId.delete(id);
-    const id = readCookie(req, COOKIE);
-    const session = id === undefined ? undefined : this.#byId.get(id);
-    if (session === undefined) return this.#start(res);
-    session.lastSeenAt = now;
-    return session;
+  constructor(options: { max?: number } = {}) {
+    this.#max = options.max ?? MAX_SESSIONS;
+  }
+
+  /** How many sessions are stored. */
+  get size(): number {
+    return this.#byId.size;
   }
 
   /**
-   * Replaces `old` by a fresh, empty session under a new id and CSRF token. Called whenever
-   * the privilege changes (password checked, signed in, signed out), so a session id or token
-   * seen before cannot be used after (session fixation).
+   * The request's session; for a visitor without one, a new session that is neither stored nor
+   * sent as a cookie until `keep()` is called.
    */
-  renew(old: Session, res: ServerResponse): Session {
-    this.#byId.delete(old.id);
-    return this.#start(res);
+  for(req: IncomingMessage): Session {
+    const now = Date.now();
+    this.#sweep(now);
+    const id = readCookie(req, COOKIE);
+    const session = id === undefined ? undefined : this.#byId.get(id);
+    if (session === undefined || now - session.lastSeenAt > IDLE_TTL_MS) {
+      if (session) this.#byId.delete(session.id);
+      return fresh();
+    }
+    session.lastSeenAt = now;
+    this.#byId.delete(session.id);
+    this.#byId.set(session.id, session);
+    return session;
   }
 
-  #start(res: ServerResponse): Session {
-    const session: Session = { id: token(), csrf: token(), lastSeenAt: Date.now() };
+  /** Stores `session` and sets its cookie on `res`, unless it is stored already. */
+  keep(session: Session, res: ServerResponse): void {
+    if (this.#byId.get(session.id) === session) return;
+    while (this.#byId.size >= this.#max) this.#byId.delete(this.#byId.keys().next().value!);
     this.#byId.set(session.id, session);
     // Production, over HTTPS: add `Secure` and name the cookie `__Host-...`.
     res.setHeader('Set-Cookie', `${COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax`);
+  }
+
+  /**
+   * Replaces `old` by a fresh, empty, stored session under a new id and CSRF token. Called
+   * whenever the privilege changes (password checked, signed in, signed out), so a session id
+   * or token seen before cannot be used after (session fixation).
+   */
+  renew(old: Session, res: ServerResponse): Session {
+    this.#byId.delete(old.id);
+    const session = fresh();
+    this.keep(session, res);
     return session;
   }
+
+  #sweep(now: number): void {
+    if (now - this.#sweptAt < SWEEP_EVERY_MS) return;
+    this.#sweptAt = now;
+    for (const [id, s] of this.#byId) if (now - s.lastSeenAt > IDLE_TTL_MS) this.#byId.delete(id);
+  }
+}
+
+function fresh(): Session {
+  return { id: token(), csrf: token(), lastSeenAt: Date.now() };
 }
 
 function readCookie(req: IncomingMessage, name: string): string | undefined {
@@ -72,6 +115,37 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
     if (key === name) return value.join('=');
   }
   return undefined;
+}
+
+/** Whether `address` (a socket's remote address) is loopback: 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (isIPv4(address)) return address.startsWith('127.');
+  if (!isIPv6(address)) return false;
+  try {
+    // The URL parser writes IPv6 in one form: [::1], and [::ffff:7f00:1] for ::ffff:127.0.0.1.
+    const canonical = new URL(`http://[${address}]/`).hostname;
+    return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
+  } catch {
+    return false; // e.g. a zone id (fe80::1%eth0), never loopback
+  }
+}
+
+/**
+ * Whether the request comes from a browser on this machine: over loopback, not relayed by a
+ * proxy (a proxy on this machine connects over loopback too), and addressed to a loopback name
+ * (so a web page that points its own domain at 127.0.0.1, DNS rebinding, cannot read it).
+ */
+export function fromThisMachine(req: IncomingMessage): boolean {
+  if (!isLoopback(req.socket.remoteAddress)) return false;
+  if (['forwarded', 'x-forwarded-for', 'x-real-ip'].some((h) => req.headers[h] !== undefined)) return false;
+  let host: string;
+  try {
+    host = new URL(`http://${req.headers.host ?? ''}/`).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || isLoopback(host);
 }
 
 /** Whether the form's `csrf` field is the session's token (compared in constant time). */

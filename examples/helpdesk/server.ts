@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHelpdesk } from './app.js';
+import { isLoopback } from './http.js';
 import { DEMO_PASSWORD } from './store.js';
 
 const check = process.argv.includes('--check');
@@ -26,8 +27,12 @@ await listen(server, port, host).catch((error: NodeJS.ErrnoException) => {
   console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: try PORT=${port + 1} npm run demo` : error);
   process.exit(1);
 });
-const { port: actualPort } = server.address() as AddressInfo;
-const url = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`;
+const { address: boundAddress, port: actualPort } = server.address() as AddressInfo;
+const shownHost = ['127.0.0.1', '0.0.0.0', '::'].includes(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+const url = `http://${shownHost}:${actualPort}`;
+// The outbox answers only requests over loopback: reachable when listening on loopback, or on
+// every address (0.0.0.0, ::); not when listening on one outside address only.
+const outboxUrl = isLoopback(boundAddress) ? `${url}/outbox` : ['0.0.0.0', '::'].includes(boundAddress) ? `http://localhost:${actualPort}/outbox` : undefined;
 
 if (check) {
   const response = await fetch(`http://127.0.0.1:${actualPort}/login`);
@@ -48,8 +53,18 @@ ${helpdesk.store
   .map((a) => `  ${a.email.padEnd(16)} ${a.role === 'admin' ? 'admin: Auth & SSO settings, agent profiles' : 'agent'}`)
   .join('\n')}
 
-Emails (with their codes) appear at ${url}/outbox and below. Ctrl+C stops the server.
+Emails (with their codes) appear below${outboxUrl ? `, and at ${outboxUrl} in a browser on this machine` : ''}. Ctrl+C stops the server.
 `);
+
+// HOST=0.0.0.0 (or a LAN address) lets other machines in: say what that means for a demo.
+if (!isLoopback(boundAddress)) {
+  console.warn(`
+WARNING: listening on ${boundAddress}, so other machines can reach this demo. It is not made for
+that: every account has the password "${DEMO_PASSWORD}", there is no HTTPS, and all data is in
+memory. Do not expose it. The Outbox page, with every emailed code, answers only a browser on
+this machine (over loopback) and 403 to anyone else: ${outboxUrl ?? 'on this address alone, it cannot open at all, so read the codes here'}.
+`);
+}
 
 function listen(s: Server, p: number, h: string): Promise<void> {
   return new Promise((resolve, reject) => {

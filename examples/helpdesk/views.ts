@@ -34,7 +34,8 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 
 /** What every page needs: the CSRF token for its forms, who is signed in, a one-time message. */
 export interface Frame {
-  csrf: string;
+  /** The session's token; asking for it keeps the session (only pages with a form need one). */
+  csrf: () => string;
   account?: Account;
   flash?: Flash;
 }
@@ -69,7 +70,7 @@ ${body}
 }
 
 function form(frame: Frame, action: string, body: Html, className = ''): Html {
-  return html`<form method="post" action="${action}" class="${className}"><input type="hidden" name="csrf" value="${frame.csrf}">${body}</form>`;
+  return html`<form method="post" action="${action}" class="${className}"><input type="hidden" name="csrf" value="${frame.csrf()}">${body}</form>`;
 }
 
 /** The one-time code input. `autofocus` is off on set-up pages, where the QR code comes first. */
