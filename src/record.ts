@@ -274,7 +274,8 @@ export function emailSendBlock(
 
 /** A new code was issued: it replaces any outstanding one, and the send is counted. */
 export function withEmailChallenge(record: AgentRecord, now: number, challenge: EmailChallengeRecord): AgentRecord {
-  const emailSends = [...recentEmailSends(record, now), now].sort((a, b) => a - b);
+  // Through recentEmailSends, so one place decides which stamps are kept and in what order.
+  const emailSends = recentEmailSends({ ...record, emailSends: [...record.emailSends, now] }, now);
   return { ...record, emailChallenge: challenge, emailSends, updatedAt: now };
 }
 
