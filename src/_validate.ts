@@ -37,9 +37,10 @@ export function _boolean(name: string, value: unknown): boolean {
 /** @internal Throws unless `value` is one of `allowed`. */
 export function _oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    const got = typeof value === 'string' && value.length <= 16 ? JSON.stringify(value) : _describe(value);
+    // The input is never echoed, however short: a code passed where a method name belongs
+    // must not end up in a message or a log.
     throw new (typeof value === 'string' ? RangeError : TypeError)(
-      `"${name}" expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${got}`,
+      `"${name}" expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${_describe(value)}`,
     );
   }
   return value as T;

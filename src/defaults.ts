@@ -20,6 +20,8 @@ export const DEFAULTS = deepFreeze({
     secretBytes: 20,
     /** RFC 4226 §4 R6 asks for at least 128 bits; shorter needs `allowShortSecret`. */
     minSecretBytes: 16,
+    /** How long a pending set-up can be confirmed (its `expiresAt` is never extended). */
+    setupTtlMs: 15 * 60_000,
   },
   throttle: {
     /** Consecutive failures before the first lock: the `freeFailures`-th failure starts it (at most 100, NIST SP 800-63B §5.2.2). */
@@ -27,6 +29,11 @@ export const DEFAULTS = deepFreeze({
     /** The first lock; each further failure doubles it. */
     baseLockMs: 30_000,
     maxLockMs: 15 * 60_000,
+    /**
+     * The consecutive failure, across methods, that suspends the agent until an admin unlocks:
+     * NIST SP 800-63B §5.2.2 caps consecutive failed attempts on one account at 100.
+     */
+    maxConsecutiveFailures: 100,
   },
   email: {
     digits: 6,

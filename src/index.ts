@@ -48,12 +48,15 @@ export type {
   ServiceTotpOptions,
   SettingsSource,
   SkipSetupResult,
+  SuspendedResult,
   TotpCheckResult,
   TotpFailureReason,
+  TotpKeyResult,
   TotpSetupResult,
   TwoFactor,
   TwoFactorOptions,
   TwoFactorStatus,
+  UnlockResult,
 } from './service.js';
 export type {
   Clock,
@@ -73,13 +76,17 @@ export { escapeHtml, isEmailAddress, renderDefaultEmail } from './email/challeng
 export type { EmailTemplateInput, RenderEmail, RenderedEmail } from './email/challenge.js';
 export { aesGcmSecretCipher } from './cipher.js';
 export type { AesGcmKey, AesGcmSecretCipher, AesGcmSecretCipherOptions } from './cipher.js';
-export { checkRecord, RECORD_SCHEMA } from './record.js';
+export { checkRecord } from './record/parse.js';
+export { RECORD_SCHEMA } from './record/schema.js';
 export type {
   AgentRecord,
+  DroppedSetupRecord,
   EmailChallengeRecord,
   EmailFactorRecord,
-  EmailLimits,
-  ThrottleConfig,
   ThrottleRecord,
   TotpFactorRecord,
-} from './record.js';
+  TotpKeyRecord,
+  TotpSetupRecord,
+} from './record/schema.js';
+export type { EmailLimits } from './record/email.js';
+export type { ThrottleConfig } from './record/throttle.js';

@@ -4,14 +4,14 @@
  * between processes.
  * @module
  */
-import type { AgentRecord } from './record.js';
+import type { AgentRecord } from './record/schema.js';
 import type { Clock, EmailMessage, Mailer, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
 import { _describe, _instantMs, _integer } from './_validate.js';
 import { sameEmailAddress } from './email/challenge.js';
 
 export type { Clock, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
 export type { EmailMessage, EmailPurpose, Mailer } from './ports.js';
-export type { AgentRecord } from './record.js';
+export type { AgentRecord } from './record/schema.js';
 
 interface _Slot {
   json: string;

@@ -1,4 +1,4 @@
-import type { AgentRecord } from './record.js';
+import type { AgentRecord } from './record/schema.js';
 
 /**
  * The version a storage attaches to a record: any value that changes on every successful
@@ -100,6 +100,7 @@ export type TwoFactorEventType =
   | 'setup.skipped'
   | 'totp.setup.started'
   | 'totp.setup.refused'
+  | 'totp.setup.replaced'
   | 'totp.setup.confirmed'
   | 'totp.verified'
   | 'totp.failed'
@@ -110,6 +111,8 @@ export type TwoFactorEventType =
   | 'email.verified'
   | 'email.failed'
   | 'throttle.locked'
+  | 'throttle.suspended'
+  | 'method.superseded'
   | 'admin.totp.provisioned'
   | 'admin.enforced.changed'
   | 'admin.removed'

@@ -19,28 +19,31 @@ import {
   sameEmailAddress,
   type RenderEmail,
 } from './email/challenge.js';
-import type { Clock, EmailPurpose, Mailer, RecordVersion, SecretCipher, TwoFactorEvent, TwoFactorStorage } from './ports.js';
+import type { Clock, EmailPurpose, Mailer, RecordVersion, SecretCipher, TwoFactorEvent, TwoFactorEventType, TwoFactorStorage } from './ports.js';
+import { withRemoved } from './record/admin.js';
 import {
-  checkRecord,
   emailSendBlock,
-  emptyRecord,
-  enrolledMethods,
-  lockedUntil,
   withEmailChallenge,
   withEmailCodeAccepted,
   withEmailCodeFailed,
   withEmailSendUndone,
-  withFailure,
-  withNewTotp,
-  withRemoved,
-  withThrottleReset,
-  withTotpAccepted,
-  type AgentRecord,
-  type TotpFactorRecord,
-  type EmailChallengeRecord,
   type EmailLimits,
+} from './record/email.js';
+import { checkRecord } from './record/parse.js';
+import { emptyRecord, enrolledMethods, type AgentRecord, type EmailChallengeRecord, type TotpKeyRecord, type TotpSetupRecord } from './record/schema.js';
+import { findSetup, newestLiveSetup, withSetupAccount, withSetupBegun } from './record/setups.js';
+import {
+  lockedUntil,
+  suspendedSince,
+  throttleRefusal,
+  withFailure,
+  withThrottleReset,
   type ThrottleConfig,
-} from './record.js';
+  type ThrottleRefusal,
+} from './record/throttle.js';
+import { withTotpAccepted, withTotpConfirmed, withTotpProvisioned } from './record/totp.js';
+import { hashSetupToken, newSetupToken, sameDigest } from './setup-token.js';
+import { _webCryptoRandom } from './otp/secret.js';
 
 /** Where the org settings come from: a value, or a function read at every call. */
 export type SettingsSource = PolicySettings | (() => PolicySettings | Promise<PolicySettings>);
@@ -53,6 +56,8 @@ export interface ServiceTotpOptions {
   /** Steps accepted around the (drift-corrected) current step; default 1 each way. */
   window?: TotpWindow;
   secretBytes?: number;
+  /** How long a pending set-up can be confirmed, in ms (1 s to 1 day); default 15 minutes. */
+  setupTtlMs?: number;
 }
 
 /** Email code parameters (defaults in `DEFAULTS.email`). */
@@ -125,18 +130,44 @@ export interface LockedResult {
   retryAt: Date;
 }
 
+/**
+ * The hard limit was reached (`throttle.maxConsecutiveFailures` consecutive failures, across
+ * methods): every check is refused, without looking at its input, until `admin.unlock`.
+ * It means someone is guessing, most likely with the agent's password.
+ */
+export interface SuspendedResult {
+  ok: false;
+  reason: 'suspended';
+}
+
 /** Why a TOTP code was not accepted. `replayed` should be shown to people as a wrong code. */
 export type TotpFailureReason = 'invalid-code' | 'malformed' | 'replayed' | 'not-enrolled' | 'method-disabled';
 
-/** The outcome of {@link TwoFactor.verifyTotp} and {@link TwoFactor.confirmTotpSetup}. */
+/**
+ * The outcome of {@link TwoFactor.verifyTotp} and {@link TwoFactor.confirmTotpSetup}. Only a
+ * confirmation can answer `no-pending-setup` (unknown set-up token), `setup-expired`,
+ * `setup-replaced` (pushed out by newer set-ups), `already-enrolled` and
+ * `other-method-active` (another method is active, and the set-up was not begun from a
+ * session that passed 2FA).
+ */
 export type TotpCheckResult =
   | { ok: true; method: 'totp' }
   | LockedResult
+  | SuspendedResult
   | { ok: false; reason: 'invalid-code'; retryAt?: Date }
-  | { ok: false; reason: Exclude<TotpFailureReason, 'invalid-code'> | 'no-pending-setup' | 'already-enrolled' };
+  | {
+      ok: false;
+      reason:
+        | Exclude<TotpFailureReason, 'invalid-code'>
+        | 'no-pending-setup'
+        | 'setup-expired'
+        | 'setup-replaced'
+        | 'already-enrolled'
+        | 'other-method-active';
+    };
 
 /** A TOTP secret to hand to an agent: for a QR code (`uri`) or typing by hand (`formattedSecret`). */
-export interface TotpSetupResult {
+export interface TotpKeyResult {
   ok: true;
   /** Base32, no padding. */
   secret: string;
@@ -146,31 +177,61 @@ export interface TotpSetupResult {
   uri: string;
 }
 
+/**
+ * A pending set-up begun by {@link TwoFactor.beginTotpSetup}. Keep `setupToken` in the
+ * server-side session that began it (never in a URL or a cookie the browser can read): a
+ * refresh passes it back to see the same secret, and the confirmation needs it.
+ */
+export interface TotpSetupResult extends TotpKeyResult {
+  /** Opaque, 256 random bits; only its hash is stored. */
+  setupToken: string;
+  /** The first instant at which the set-up can no longer be confirmed (a refresh does not extend it). */
+  expiresAt: Date;
+}
+
 /** The outcome of {@link TwoFactor.sendEmailCode}. */
 export type SendEmailCodeResult =
   | { ok: true; purpose: EmailPurpose; expiresAt: Date }
   | { ok: false; reason: 'locked' | 'cooldown' | 'too-many-sends'; retryAt: Date }
+  | SuspendedResult
   | { ok: false; reason: 'method-disabled' | 'invalid-address' | 'address-mismatch' | 'delivery-failed' | 'other-method-active' };
 
-/** The outcome of {@link TwoFactor.verifyEmailCode}. `purpose: 'setup'` means email was just enrolled. */
+/**
+ * The outcome of {@link TwoFactor.verifyEmailCode}. `purpose: 'setup'` means email was just
+ * enrolled. `other-method-active`: a set-up code asked for while TOTP was switched off, and
+ * TOTP was switched back on before it was entered (ask for a new code from a verified session).
+ */
 export type EmailCheckResult =
   | { ok: true; method: 'email'; purpose: EmailPurpose }
   | LockedResult
+  | SuspendedResult
   | { ok: false; reason: 'invalid-code'; retryAt?: Date }
   | { ok: false; reason: 'too-many-attempts'; retryAt?: Date }
-  | { ok: false; reason: 'no-challenge' | 'expired' | 'malformed' | 'method-disabled' };
+  | { ok: false; reason: 'no-challenge' | 'expired' | 'malformed' | 'method-disabled' | 'other-method-active' };
 
 /** The outcome of {@link TwoFactor.skipSetup}. */
 export type SkipSetupResult = { ok: true; until: Date } | { ok: false; reason: 'not-skippable' };
 
-/** The outcome of `admin.provisionTotp`. */
-export type ProvisionTotpResult = TotpSetupResult | { ok: false; reason: 'already-enrolled' | 'method-disabled' };
+/** The outcome of `admin.provisionTotp`: the factor is active at once, so there is no set-up token. */
+export type ProvisionTotpResult = TotpKeyResult | { ok: false; reason: 'already-enrolled' | 'method-disabled' };
 
 /**
  * The outcome of {@link TwoFactor.beginTotpSetup}. `other-method-active`: the agent has email
- * enrolled, and the call did not say the session passed 2FA (`sessionVerified`).
+ * enrolled (and switched on), and the call did not say the session passed 2FA (`sessionVerified`).
  */
-export type BeginTotpSetupResult = ProvisionTotpResult | { ok: false; reason: 'other-method-active' };
+export type BeginTotpSetupResult =
+  | TotpSetupResult
+  | SuspendedResult
+  | { ok: false; reason: 'already-enrolled' | 'method-disabled' | 'other-method-active' };
+
+/** The outcome of `admin.unlock`. */
+export interface UnlockResult {
+  ok: true;
+  /** A lock was running. */
+  wasLocked: boolean;
+  /** The agent was suspended (the hard limit). */
+  wasSuspended: boolean;
+}
 
 /** The agent's 2FA state, without any secret. */
 export interface TwoFactorStatus {
@@ -184,10 +245,14 @@ export interface TwoFactorStatus {
     lastUsedAt: Date | null;
   };
   email: null | { address: string; enrolledAt: Date; lastUsedAt: Date | null };
+  /** Pending TOTP set-ups that can still be confirmed, oldest first (never their secrets). */
+  totpSetups: Array<{ createdAt: Date; expiresAt: Date }>;
   /** The outstanding email code, if any (never the code itself). */
   emailCode: null | { purpose: EmailPurpose; expiresAt: Date; attemptsLeft: number };
   enforced: boolean;
   lockedUntil: Date | null;
+  /** Since when every check is refused (the hard limit), until an admin unlocks. */
+  suspendedAt: Date | null;
   failures: number;
   graceStartedAt: Date | null;
   lastUsedAt: Date | null;
@@ -195,21 +260,32 @@ export interface TwoFactorStatus {
 
 /** The service returned by {@link createTwoFactor}. Every method takes the host's agent id. */
 export interface TwoFactor {
-  /** Evaluates the policy for a login (and starts a `{ days }` grace the first time). */
+  /**
+   * Evaluates the policy for a login (and starts a `{ days }` grace the first time). A
+   * `next: 'verify'` decision says `suspended: true` when every check would be refused.
+   */
   policy(agentId: string): Promise<PolicyDecision>;
   /** Lets the agent skip set-up at this login, while the grace period runs. */
   skipSetup(agentId: string): Promise<SkipSetupResult>;
   /**
-   * Starts (or, on a refresh, repeats) the agent's own TOTP set-up. While email is enrolled,
-   * pass `sessionVerified: true` only from a session that passed 2FA: without it the call is
-   * refused (`other-method-active`), so a password alone cannot add a second way in.
+   * Starts a TOTP set-up of the agent's own, or, given the `setupToken` of one still pending
+   * (a page refresh), shows that one again: same secret, token and `expiresAt`. Without a
+   * token, or with any other, a fresh set-up with a fresh secret is added (up to 3 are kept,
+   * the oldest dropped). Keep the token in the server-side session. While email is enrolled
+   * and switched on, pass `sessionVerified: true` only from a session that passed 2FA: without
+   * it the call is refused (`other-method-active`), so a password alone cannot add a way in.
    */
   beginTotpSetup(
     agentId: string,
-    options: { account: string; restart?: boolean; sessionVerified?: boolean },
+    options: { account: string; setupToken?: string; sessionVerified?: boolean },
   ): Promise<BeginTotpSetupResult>;
-  /** Activates the pending TOTP set-up with a code from the app. */
-  confirmTotpSetup(agentId: string, code: string): Promise<TotpCheckResult>;
+  /**
+   * Activates the pending set-up that `setupToken` names with a code from the app; every other
+   * pending set-up is discarded. An unknown, expired or replaced token is refused without
+   * looking at the code.
+   * @throws TypeError unless `setupToken` is a non-empty string.
+   */
+  confirmTotpSetup(agentId: string, code: string, options: { setupToken: string }): Promise<TotpCheckResult>;
   /** Checks a TOTP code at login. */
   verifyTotp(agentId: string, code: string): Promise<TotpCheckResult>;
   /**
@@ -233,8 +309,11 @@ export interface TwoFactor {
     setEnforced(agentId: string, on: boolean): Promise<{ ok: true; enforced: boolean }>;
     /** Removes 2FA (one method, or all), with pending set-up, throttle and grace start. */
     remove(agentId: string, options?: { method?: Method }): Promise<{ ok: true; removed: Method[] }>;
-    /** Clears the failure count and any lock. */
-    unlock(agentId: string): Promise<{ ok: true; wasLocked: boolean }>;
+    /**
+     * Clears the failure count, any lock and a suspension. A suspension means someone is
+     * guessing with the agent's password: unlock after a password reset, not on request alone.
+     */
+    unlock(agentId: string): Promise<UnlockResult>;
   };
 }
 
@@ -348,13 +427,17 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
   const totpPeriod = t.periodSeconds === undefined ? DEFAULTS.totp.periodSeconds : _integer('totp.periodSeconds', t.periodSeconds, 1, 86_400);
   const secretBytes = t.secretBytes === undefined ? DEFAULTS.totp.secretBytes : _integer('totp.secretBytes', t.secretBytes, 16, 64);
   const window = _window(t.window);
+  const setupTtlMs = t.setupTtlMs === undefined ? DEFAULTS.totp.setupTtlMs : _integer('totp.setupTtlMs', t.setupTtlMs, 1000, 86_400_000);
 
   const th = _options('throttle', o.throttle);
+  const freeFailures = th.freeFailures === undefined ? DEFAULTS.throttle.freeFailures : _integer('throttle.freeFailures', th.freeFailures, 1, 100);
   const throttle: ThrottleConfig = {
-    // NIST SP 800-63B §5.2.2: no more than 100 consecutive failures without a lock.
-    freeFailures: th.freeFailures === undefined ? DEFAULTS.throttle.freeFailures : _integer('throttle.freeFailures', th.freeFailures, 1, 100),
+    freeFailures,
     baseLockMs: th.baseLockMs === undefined ? DEFAULTS.throttle.baseLockMs : _integer('throttle.baseLockMs', th.baseLockMs, 1, 86_400_000),
     maxLockMs: th.maxLockMs === undefined ? DEFAULTS.throttle.maxLockMs : _integer('throttle.maxLockMs', th.maxLockMs, 1, 86_400_000 * 30),
+    // NIST SP 800-63B §5.2.2: at most 100 consecutive failed attempts on one account; up to
+    // 1000 is allowed for hosts that accept being outside it, never none.
+    maxConsecutiveFailures: _hardLimit(th.maxConsecutiveFailures, freeFailures),
   };
   if (throttle.maxLockMs < throttle.baseLockMs) {
     throw new RangeError(`"throttle.maxLockMs" expected at least baseLockMs (${throttle.baseLockMs}), got ${throttle.maxLockMs}`);
@@ -385,6 +468,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
   }
 
   const attempts = o.storageAttempts === undefined ? DEFAULTS.storage.maxAttempts : _integer('storageAttempts', o.storageAttempts, 1, 100);
+  const randomSource = random ?? _webCryptoRandom();
 
   // ---- plumbing -------------------------------------------------------------------------------
 
@@ -420,7 +504,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
    * that use the secret decrypt it, so an agent whose secret cannot be decrypted (a key taken
    * out of the list too early) can still be handled: policy, email, status, admin removal.
    */
-  async function secretOf(agentId: string, factor: TotpFactorRecord): Promise<string> {
+  async function secretOf(agentId: string, factor: Pick<TotpKeyRecord, 'secret' | 'secretEncrypted'>): Promise<string> {
     if (!factor.secretEncrypted) return factor.secret;
     if (cipher === undefined) {
       throw new TwoFactorError('SECRET_DECRYPT_FAILED', 'the stored TOTP secret is encrypted, but no secretCipher is configured');
@@ -439,26 +523,32 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
   }
 
   /**
-   * The record as it is stored. With a cipher: a plain secret (new, or stored before the cipher
-   * was configured) is encrypted; an encrypted one is kept as it is, unless the cipher says it
-   * was sealed with an older key (`needsRotation`), when it is re-encrypted with the current
-   * key, if it still decrypts (if not, it is kept: the save is not the place to fail on it).
+   * The record as it is stored: every TOTP secret in it (the factor's and each pending
+   * set-up's) sealed. With a cipher, a plain secret (new, or stored before the cipher was
+   * configured) is encrypted; an encrypted one is kept as it is, unless the cipher says it was
+   * sealed with an older key (`needsRotation`), when it is re-encrypted with the current key,
+   * if it still decrypts (if not, it is kept: the save is not the place to fail on it).
    */
   async function sealed(agentId: string, record: AgentRecord): Promise<AgentRecord> {
-    const totp = record.totp;
-    if (cipher === undefined || totp === null) return record;
+    if (cipher === undefined) return record;
+    const totp = record.totp === null ? null : await sealedKey(agentId, record.totp);
+    const totpSetups = await Promise.all(record.totpSetups.map((setup) => sealedKey(agentId, setup)));
+    return { ...record, totp, totpSetups };
+  }
+
+  async function sealedKey<K extends Pick<TotpKeyRecord, 'secret' | 'secretEncrypted'>>(agentId: string, key: K): Promise<K> {
     let plain: string;
-    if (!totp.secretEncrypted) plain = totp.secret;
-    else if (typeof cipher.needsRotation === 'function' && cipher.needsRotation(totp.secret)) {
+    if (!key.secretEncrypted) plain = key.secret;
+    else if (typeof cipher!.needsRotation === 'function' && cipher!.needsRotation(key.secret)) {
       try {
-        plain = await secretOf(agentId, totp);
+        plain = await secretOf(agentId, key);
       } catch {
-        return record;
+        return key;
       }
-    } else return record;
+    } else return key;
     let sealedSecret: unknown;
     try {
-      sealedSecret = await cipher.encrypt(plain, agentId);
+      sealedSecret = await cipher!.encrypt(plain, agentId);
     } catch (cause) {
       if (cause instanceof TwoFactorError && cause.code === 'SECRET_ENCRYPT_FAILED') throw cause;
       throw new TwoFactorError('SECRET_ENCRYPT_FAILED', 'secretCipher.encrypt failed; nothing was saved', { cause });
@@ -466,7 +556,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     if (typeof sealedSecret !== 'string' || sealedSecret.length === 0) {
       throw new TwoFactorError('SECRET_ENCRYPT_FAILED', `secretCipher.encrypt must resolve to a non-empty string, got ${_describe(sealedSecret)}; nothing was saved`);
     }
-    return { ...record, totp: { ...totp, secret: sealedSecret, secretEncrypted: true } };
+    return { ...key, secret: sealedSecret, secretEncrypted: true };
   }
 
   async function save(agentId: string, record: AgentRecord, expected: RecordVersion | null): Promise<boolean> {
@@ -553,6 +643,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
         enforced: ctx.record.enforced,
         enrolled: enrolledMethods(ctx.record),
         ...(graceStartedAt === null ? {} : { graceStartedAt: new Date(graceStartedAt) }),
+        suspended: suspendedSince(ctx.record, throttle) !== null,
       },
       now: new Date(ctx.now),
     });
@@ -564,79 +655,132 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     return { ...ctx.record, graceStartedAt: ctx.now, updatedAt: ctx.now };
   }
 
-  function setupResult(secret: string, account: string, algorithm: HashAlgorithm, digits: number, period: number): TotpSetupResult {
-    return {
-      ok: true,
-      secret,
-      formattedSecret: formatSecret(secret),
-      uri: buildKeyUri({ issuer, account, secret, algorithm, digits, period }),
-    };
+  /**
+   * Whether `method` is active for the second-method guard: enrolled, and its service on.
+   * A switched-off method counts exactly as it counts in the policy (not at all), so a
+   * set-up the policy asks for is never refused because of it.
+   */
+  function active(ctx: _Context, method: Method): boolean {
+    return method === 'totp' ? ctx.record.totp !== null && ctx.settings.totp : ctx.record.email !== null && ctx.settings.email;
+  }
+
+  function keyResult(key: Omit<TotpKeyRecord, 'secretEncrypted'>): TotpKeyResult {
+    const { secret, account, algorithm, digits, periodSeconds: period } = key;
+    return { ok: true, secret, formattedSecret: formatSecret(secret), uri: buildKeyUri({ issuer, account, secret, algorithm, digits, period }) };
   }
 
   function newSecret(): string {
-    return generateSecret(random === undefined ? { bytes: secretBytes } : { bytes: secretBytes, random });
+    return generateSecret({ bytes: secretBytes, random: randomSource });
   }
 
-  /** The shared TOTP check of login and confirmation. */
-  async function checkTotp(ctx: _Context, code: string, mode: 'login' | 'confirm'): Promise<_Step<TotpCheckResult>> {
-    const { record, now } = ctx;
-    const refused = (reason: 'method-disabled' | 'not-enrolled' | 'no-pending-setup' | 'already-enrolled'): _Step<TotpCheckResult> => ({
-      result: { ok: false, reason },
-      events: [{ type: 'totp.failed', method: 'totp', outcome: 'failure', reason }],
-    });
-    if (!ctx.settings.totp) return refused('method-disabled');
-    const f = record.totp;
-    if (mode === 'login' && f?.status !== 'active') return refused('not-enrolled');
-    if (f === null) return refused('no-pending-setup');
-    if (mode === 'confirm' && f.status === 'active') return refused('already-enrolled');
-    // While locked, refuse without looking at the code (no oracle for a locked-out guesser).
-    const until = lockedUntil(record, now);
-    if (until !== null) {
-      return {
-        result: { ok: false, reason: 'locked', retryAt: new Date(until) },
-        events: [{ type: 'totp.failed', method: 'totp', outcome: 'failure', reason: 'locked', lockedUntil: new Date(until) }],
-      };
+  /** The refusal of a check while suspended or locked: the input is not looked at. */
+  function throttled(refusal: ThrottleRefusal, method: Method, type: TwoFactorEventType): _Step<SuspendedResult | LockedResult> {
+    if (refusal.reason === 'suspended') {
+      return { result: { ok: false, reason: 'suspended' }, events: [{ type, method, outcome: 'failure', reason: 'suspended' }] };
     }
-    // Centre the window on the device's observed drift (django-otp's approach).
-    // The stored drift is re-clamped to the current window: an operator who narrows the
-    // window must not leave a device centred outside it (or accept codes that old).
-    const driftSteps = Math.max(-window.past, Math.min(window.future, f.driftSteps));
-    const at = now + driftSteps * f.periodSeconds * 1000;
-    const check = verifyTotpCode(await secretOf(ctx.agentId, f), code, {
-      at: Math.max(0, at),
+    const retryAt = new Date(refusal.retryAt);
+    return {
+      result: { ok: false, reason: 'locked', retryAt },
+      events: [{ type, method, outcome: 'failure', reason: 'locked', lockedUntil: retryAt }],
+    };
+  }
+
+  /**
+   * A wrong code was counted (`failed` is the record after `withFailure`): the result and
+   * events every method reports, with the lock or the suspension it started.
+   */
+  function counted<Reason extends string>(
+    failed: AgentRecord,
+    method: Method,
+    type: TwoFactorEventType,
+    reason: Reason,
+  ): _Step<SuspendedResult | { ok: false; reason: Reason; retryAt?: Date }> {
+    const events: _EventDraft[] = [{ type, method, outcome: 'failure', reason }];
+    if (failed.throttle.suspendedAt !== null) {
+      events.push({ type: 'throttle.suspended', method, outcome: 'failure', reason: 'too-many-failures' });
+      return { result: { ok: false, reason: 'suspended' }, record: failed, events };
+    }
+    const lockEnd = failed.throttle.lockedUntil;
+    if (lockEnd === null) return { result: { ok: false, reason }, record: failed, events };
+    events.push({ type: 'throttle.locked', method, outcome: 'failure', reason: 'too-many-failures', lockedUntil: new Date(lockEnd) });
+    return { result: { ok: false, reason, retryAt: new Date(lockEnd) }, record: failed, events };
+  }
+
+  /**
+   * Checks `code` against a TOTP key at `now`, centred on the device's observed drift
+   * (django-otp's approach). The stored drift is re-clamped to the current window: an
+   * operator who narrows the window must not leave a device centred outside it.
+   */
+  function checkCode(secret: string, key: TotpKeyRecord, code: string, now: number, driftSteps: number, lastStep: number | null) {
+    const drift = Math.max(-window.past, Math.min(window.future, driftSteps));
+    const check = verifyTotpCode(secret, code, {
+      at: Math.max(0, now + drift * key.periodSeconds * 1000),
       window,
-      period: f.periodSeconds,
-      algorithm: f.algorithm,
-      digits: f.digits,
+      period: key.periodSeconds,
+      algorithm: key.algorithm,
+      digits: key.digits,
       allowShortSecret: true, // the secret was checked when it was stored
-      ...(f.lastStep === null ? {} : { afterStep: f.lastStep }),
+      ...(lastStep === null ? {} : { afterStep: lastStep }),
     });
+    return check.valid ? { ...check, driftSteps: Math.max(-window.past, Math.min(window.future, drift + check.delta)) } : check;
+  }
+
+  const totpRefused = (reason: Exclude<TotpCheckResult, { ok: true } | LockedResult | SuspendedResult>['reason']): _Step<TotpCheckResult> => ({
+    result: { ok: false, reason },
+    events: [{ type: reason === 'setup-replaced' ? 'totp.setup.replaced' : 'totp.failed', method: 'totp', outcome: 'failure', reason }],
+  });
+
+  async function loginTotp(ctx: _Context, code: string): Promise<_Step<TotpCheckResult>> {
+    const { record, now } = ctx;
+    const suspended = suspendedSince(record, throttle) !== null;
+    if (suspended) return throttled({ reason: 'suspended' }, 'totp', 'totp.failed');
+    if (!ctx.settings.totp) return totpRefused('method-disabled');
+    const f = record.totp;
+    if (f === null) return totpRefused('not-enrolled');
+    const refusal = throttleRefusal(record, now, throttle);
+    if (refusal !== null) return throttled(refusal, 'totp', 'totp.failed');
+    const check = checkCode(await secretOf(ctx.agentId, f), f, code, now, f.driftSteps, f.lastStep);
     if (check.valid) {
-      const drift = Math.max(-window.past, Math.min(window.future, driftSteps + check.delta));
       return {
         result: { ok: true, method: 'totp' },
-        record: withTotpAccepted(record, now, check.step, drift),
-        events: [{ type: mode === 'login' ? 'totp.verified' : 'totp.setup.confirmed', method: 'totp', outcome: 'success' }],
+        record: withTotpAccepted(record, now, check.step, check.driftSteps),
+        events: [{ type: 'totp.verified', method: 'totp', outcome: 'success' }],
       };
     }
-    if (check.reason === 'malformed' || check.reason === 'replayed') {
-      // Not a guess at an unknown code: no failure is counted (a replay needs the right code).
+    // Not a guess at an unknown code: no failure is counted (a replay needs the right code).
+    if (check.reason === 'malformed' || check.reason === 'replayed') return totpRefused(check.reason);
+    return counted(withFailure(record, now, throttle), 'totp', 'totp.failed', 'invalid-code');
+  }
+
+  async function confirmTotp(ctx: _Context, code: string, tokenHash: string | null): Promise<_Step<TotpCheckResult>> {
+    const { record, now } = ctx;
+    if (suspendedSince(record, throttle) !== null) return throttled({ reason: 'suspended' }, 'totp', 'totp.failed');
+    if (!ctx.settings.totp) return totpRefused('method-disabled');
+    if (record.totp !== null) return totpRefused('already-enrolled');
+    // The set-up token decides which set-up this is; without a live one, the code is not looked at.
+    const found = tokenHash === null ? ({ kind: 'unknown' } as const) : findSetup(record, tokenHash, now, sameDigest);
+    if (found.kind === 'unknown') return totpRefused('no-pending-setup');
+    if (found.kind === 'expired') return totpRefused('setup-expired');
+    if (found.kind === 'replaced') return totpRefused('setup-replaced');
+    const setup = found.setup;
+    // Email was switched on (back) since this set-up began without a verified session.
+    if (active(ctx, 'email') && !setup.sessionVerified) return totpRefused('other-method-active');
+    const refusal = throttleRefusal(record, now, throttle);
+    if (refusal !== null) return throttled(refusal, 'totp', 'totp.failed');
+    const check = checkCode(await secretOf(ctx.agentId, setup), setup, code, now, 0, null);
+    if (check.valid) {
+      // Allowed only because email is switched off: that enrollment goes in the same save.
+      const supersede = record.email !== null && !ctx.settings.email;
+      const events: _EventDraft[] = [{ type: 'totp.setup.confirmed', method: 'totp', outcome: 'success' }];
+      if (supersede) events.push({ type: 'method.superseded', method: 'email', outcome: 'success', reason: 'totp' });
       return {
-        result: { ok: false, reason: check.reason },
-        events: [{ type: 'totp.failed', method: 'totp', outcome: 'failure', reason: check.reason }],
+        result: { ok: true, method: 'totp' },
+        record: withTotpConfirmed(record, now, setup, check, supersede),
+        events,
       };
     }
-    const failed = withFailure(record, now, throttle);
-    const lockEnd = failed.throttle.lockedUntil;
-    const events: _EventDraft[] = [{ type: 'totp.failed', method: 'totp', outcome: 'failure', reason: 'invalid-code' }];
-    if (lockEnd !== null) {
-      events.push({ type: 'throttle.locked', method: 'totp', outcome: 'failure', reason: 'too-many-failures', lockedUntil: new Date(lockEnd) });
-    }
-    return {
-      result: lockEnd === null ? { ok: false, reason: 'invalid-code' } : { ok: false, reason: 'invalid-code', retryAt: new Date(lockEnd) },
-      record: failed,
-      events,
-    };
+    if (check.reason === 'malformed' || check.reason === 'replayed') return totpRefused(check.reason);
+    return counted(withFailure(record, now, throttle), 'totp', 'totp.failed', 'invalid-code');
   }
 
   // ---- the service ----------------------------------------------------------------------------
@@ -665,44 +809,76 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     beginTotpSetup: async (agentId, opts) => {
       const so = _options('options', opts);
       const account = _account(so.account);
-      const restart = _flag('restart', so.restart);
       const sessionVerified = _flag('sessionVerified', so.sessionVerified);
+      if (so.setupToken !== undefined && typeof so.setupToken !== 'string') {
+        throw new TypeError(`"setupToken" expected a string, got ${_describe(so.setupToken)}`);
+      }
+      const tokenHash = so.setupToken === undefined || so.setupToken === '' ? null : hashSetupToken(so.setupToken);
+      // Drawn once, before the compare-and-set loop: the decision below stays pure.
+      const secret = newSecret();
+      const setupToken = newSetupToken(randomSource);
+      const freshHash = hashSetupToken(setupToken)!;
       return transact<BeginTotpSetupResult>(agentId, async (ctx) => {
+        const { record, now } = ctx;
+        if (suspendedSince(record, throttle) !== null) {
+          return { result: { ok: false, reason: 'suspended' }, events: [{ type: 'totp.setup.refused', method: 'totp', outcome: 'failure', reason: 'suspended' }] };
+        }
         if (!ctx.settings.totp) return { result: { ok: false as const, reason: 'method-disabled' as const } };
-        const current = ctx.record.totp;
-        if (current?.status === 'active') return { result: { ok: false as const, reason: 'already-enrolled' as const } };
+        if (record.totp !== null) return { result: { ok: false as const, reason: 'already-enrolled' as const } };
         // A second method needs a session that passed 2FA: else a password alone adds a way in.
-        if (ctx.record.email !== null && !sessionVerified) {
+        if (active(ctx, 'email') && !sessionVerified) {
           return {
             result: { ok: false as const, reason: 'other-method-active' as const },
             events: [{ type: 'totp.setup.refused', method: 'totp', outcome: 'failure', reason: 'other-method-active' }],
           };
         }
-        if (current !== null && !restart) {
-          // A page refresh: hand back the same secret so an already-scanned QR code stays good.
-          const result = setupResult(await secretOf(ctx.agentId, current), account, current.algorithm, current.digits, current.periodSeconds);
+        const found = tokenHash === null ? null : findSetup(record, tokenHash, now, sameDigest);
+        if (found?.kind === 'live') {
+          // A refresh by the session that began it: the same secret, token and expiry.
+          const current = found.setup;
+          const result: TotpSetupResult = {
+            ...keyResult({ ...current, secret: await secretOf(ctx.agentId, current), account }),
+            setupToken: so.setupToken as string,
+            expiresAt: new Date(current.expiresAt),
+          };
           if (current.account === account) return { result };
           return {
             result,
-            record: { ...ctx.record, totp: { ...current, account }, updatedAt: ctx.now },
+            record: withSetupAccount(record, now, current.tokenHash, account),
             events: [{ type: 'totp.setup.started', method: 'totp', outcome: 'success', reason: 'account-changed' }],
           };
         }
-        const secret = newSecret();
-        const record = withNewTotp(ctx.record, ctx.now, {
-          secret, account, algorithm: totpAlgorithm, digits: totpDigits, periodSeconds: totpPeriod, provisionedBy: 'agent',
-        });
+        const setup: TotpSetupRecord = {
+          tokenHash: freshHash,
+          sessionVerified,
+          secret,
+          secretEncrypted: false,
+          account,
+          algorithm: totpAlgorithm,
+          digits: totpDigits,
+          periodSeconds: totpPeriod,
+          createdAt: now,
+          expiresAt: now + setupTtlMs,
+        };
+        const begun = withSetupBegun(record, now, setup);
         return {
-          result: setupResult(secret, account, totpAlgorithm, totpDigits, totpPeriod),
-          record,
-          events: [{ type: 'totp.setup.started', method: 'totp', outcome: 'success', ...(current !== null ? { reason: 'restarted' } : {}) }],
+          result: { ...keyResult(setup), setupToken, expiresAt: new Date(setup.expiresAt) },
+          record: begun.record,
+          events: [{ type: 'totp.setup.started', method: 'totp', outcome: 'success', ...(begun.replaced ? { reason: 'oldest-dropped' } : {}) }],
         };
       });
     },
 
-    confirmTotpSetup: (agentId, code) => transact(agentId, (ctx) => checkTotp(ctx, code, 'confirm')),
+    confirmTotpSetup: async (agentId, code, opts) => {
+      const setupToken = _options('options', opts).setupToken;
+      if (typeof setupToken !== 'string' || setupToken.length === 0) {
+        throw new TypeError(`"setupToken" expected the non-empty string beginTotpSetup returned, got ${_describe(setupToken)}`);
+      }
+      const tokenHash = hashSetupToken(setupToken);
+      return transact(agentId, (ctx) => confirmTotp(ctx, code, tokenHash));
+    },
 
-    verifyTotp: (agentId, code) => transact(agentId, (ctx) => checkTotp(ctx, code, 'login')),
+    verifyTotp: (agentId, code) => transact(agentId, (ctx) => loginTotp(ctx, code)),
 
     sendEmailCode: async (agentIdRaw, opts) => {
       const agentId = _agentId(agentIdRaw);
@@ -712,7 +888,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
       const sessionVerified = _flag('sessionVerified', so.sessionVerified);
       if (mailer === undefined) throw new TypeError('sendEmailCode needs the "mailer" option of createTwoFactor');
       // Drawn once, outside the retry loop: the decision below stays pure and may run again.
-      const code = generateEmailCode(emailDigits, random);
+      const code = generateEmailCode(emailDigits, randomSource);
       const hashed = hashEmailCode(code, pepper === undefined ? (random === undefined ? {} : { random }) : { pepper });
 
       type Outcome =
@@ -720,7 +896,6 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
         | {
             kind: 'issued';
             challenge: EmailChallengeRecord;
-            previous: EmailChallengeRecord | null;
             at: number;
             before: AgentRecord;
             after: AgentRecord;
@@ -732,12 +907,16 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
 
       const outcome = await transact<Outcome>(agentId, (ctx) => {
         const { record, now } = ctx;
+        if (suspendedSince(record, throttle) !== null) return refused({ ok: false, reason: 'suspended' });
         if (!ctx.settings.email) return refused({ ok: false, reason: 'method-disabled' });
-        const until = lockedUntil(record, now);
-        if (until !== null) return refused({ ok: false, reason: 'locked', retryAt: new Date(until) }, { lockedUntil: new Date(until) });
+        const refusal = throttleRefusal(record, now, throttle);
+        if (refusal !== null) {
+          const { result, events } = throttled(refusal, 'email', 'email.code.refused');
+          return { result: { kind: 'refused', result }, ...(events ? { events } : {}) };
+        }
         const purpose: EmailPurpose = record.email === null ? 'setup' : 'login';
         // A second method needs a session that passed 2FA: else a password alone adds a way in.
-        if (purpose === 'setup' && record.totp?.status === 'active' && !sessionVerified) {
+        if (purpose === 'setup' && active(ctx, 'totp') && !sessionVerified) {
           return refused({ ok: false, reason: 'other-method-active' });
         }
         // A login code goes to the enrolled address; `to` may be left out then.
@@ -756,12 +935,13 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
           issuedAt: now,
           expiresAt: now + emailLimits.ttlMs,
           attempts: 0,
+          sessionVerified: purpose === 'setup' && sessionVerified,
         };
         // Saved before sending: the code must be checkable the moment the mail arrives, and a
         // concurrent send must see the cooldown.
         const after = withEmailChallenge(record, now, challenge);
         return {
-          result: { kind: 'issued', challenge, previous: record.emailChallenge, at: now, before: record, after },
+          result: { kind: 'issued', challenge, at: now, before: record, after },
           record: after,
         };
       });
@@ -814,9 +994,10 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
           result,
           events: [{ type: 'email.failed', method: 'email', outcome: 'failure', reason: result.reason, ...extra }],
         });
+        if (suspendedSince(record, throttle) !== null) return throttled({ reason: 'suspended' }, 'email', 'email.failed');
         if (!ctx.settings.email) return refused({ ok: false, reason: 'method-disabled' });
-        const until = lockedUntil(record, now);
-        if (until !== null) return refused({ ok: false, reason: 'locked', retryAt: new Date(until) }, { lockedUntil: new Date(until) });
+        const refusal = throttleRefusal(record, now, throttle);
+        if (refusal !== null) return throttled(refusal, 'email', 'email.failed');
         const challenge = record.emailChallenge;
         if (challenge === null) return refused({ ok: false, reason: 'no-challenge' });
         if (now >= challenge.expiresAt) return refused({ ok: false, reason: 'expired' });
@@ -824,28 +1005,25 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
         // A code hashed under a pepper that is no longer configured cannot be checked: it is
         // as good as expired (a new one is hashed the current way).
         if (challenge.salt === null && pepper === undefined) return refused({ ok: false, reason: 'expired' });
+        const setup = challenge.purpose === 'setup';
+        // TOTP was switched on (back) since this set-up code was asked for without a verified session.
+        if (setup && active(ctx, 'totp') && !challenge.sessionVerified) return refused({ ok: false, reason: 'other-method-active' });
         const check = checkEmailCode(code, challenge.digits, challenge, pepper);
         if (check === 'malformed') return refused({ ok: false, reason: 'malformed' });
         if (check === 'match') {
+          // Allowed only because TOTP is switched off: that factor goes in the same save.
+          const supersede = setup && record.totp !== null && !ctx.settings.totp;
+          const events: _EventDraft[] = [{ type: setup ? 'email.setup.confirmed' : 'email.verified', method: 'email', outcome: 'success' }];
+          if (supersede) events.push({ type: 'method.superseded', method: 'totp', outcome: 'success', reason: 'email' });
           return {
             result: { ok: true, method: 'email', purpose: challenge.purpose },
-            record: withEmailCodeAccepted(record, now),
-            events: [{ type: challenge.purpose === 'setup' ? 'email.setup.confirmed' : 'email.verified', method: 'email', outcome: 'success' }],
+            record: withEmailCodeAccepted(record, now, supersede),
+            events,
           };
         }
         const failed = withEmailCodeFailed(record, now, throttle);
         const burned = failed.emailChallenge!.attempts >= emailLimits.maxAttempts;
-        const lockEnd = failed.throttle.lockedUntil;
-        const reason = burned ? ('too-many-attempts' as const) : ('invalid-code' as const);
-        const events: _EventDraft[] = [{ type: 'email.failed', method: 'email', outcome: 'failure', reason }];
-        if (lockEnd !== null) {
-          events.push({ type: 'throttle.locked', method: 'email', outcome: 'failure', reason: 'too-many-failures', lockedUntil: new Date(lockEnd) });
-        }
-        return {
-          result: lockEnd === null ? { ok: false, reason } : { ok: false, reason, retryAt: new Date(lockEnd) },
-          record: failed,
-          events,
-        };
+        return counted(failed, 'email', 'email.failed', burned ? 'too-many-attempts' : 'invalid-code');
       }),
 
     status: async (agentIdRaw) => {
@@ -854,19 +1032,23 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
       const now = nowMs();
       const r = loaded?.record ?? emptyRecord(now);
       const lastUsed = Math.max(r.totp?.lastUsedAt ?? -1, r.email?.lastUsedAt ?? -1);
+      const pending = newestLiveSetup(r, now);
       return {
         enrolled: enrolledMethods(r),
         totp:
-          r.totp === null
-            ? null
-            : {
-                status: r.totp.status,
+          r.totp !== null
+            ? {
+                status: 'active',
                 provisionedBy: r.totp.provisionedBy,
                 createdAt: new Date(r.totp.createdAt),
-                activatedAt: _date(r.totp.activatedAt),
+                activatedAt: new Date(r.totp.activatedAt),
                 confirmedAt: _date(r.totp.confirmedAt),
                 lastUsedAt: _date(r.totp.lastUsedAt),
-              },
+              }
+            : pending !== null
+              ? { status: 'pending', provisionedBy: 'agent', createdAt: new Date(pending.createdAt), activatedAt: null, confirmedAt: null, lastUsedAt: null }
+              : null,
+        totpSetups: r.totp !== null ? [] : r.totpSetups.filter((x) => now < x.expiresAt).map((x) => ({ createdAt: new Date(x.createdAt), expiresAt: new Date(x.expiresAt) })),
         email: r.email === null ? null : { address: r.email.address, enrolledAt: new Date(r.email.enrolledAt), lastUsedAt: _date(r.email.lastUsedAt) },
         emailCode:
           r.emailChallenge === null ||
@@ -880,6 +1062,7 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
               },
         enforced: r.enforced,
         lockedUntil: _date(lockedUntil(r, now)),
+        suspendedAt: _date(suspendedSince(r, throttle)),
         failures: r.throttle.failures,
         graceStartedAt: _date(r.graceStartedAt),
         lastUsedAt: lastUsed < 0 ? null : new Date(lastUsed),
@@ -889,16 +1072,14 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     admin: {
       provisionTotp: async (agentId, opts) => {
         const account = _account(_options('options', opts).account);
+        const secret = newSecret(); // drawn once, before the compare-and-set loop
         return transact<ProvisionTotpResult>(agentId, (ctx) => {
           if (!ctx.settings.totp) return { result: { ok: false as const, reason: 'method-disabled' as const } };
-          if (ctx.record.totp?.status === 'active') return { result: { ok: false as const, reason: 'already-enrolled' as const } };
-          const secret = newSecret();
-          const record = withNewTotp(ctx.record, ctx.now, {
-            secret, account, algorithm: totpAlgorithm, digits: totpDigits, periodSeconds: totpPeriod, provisionedBy: 'admin',
-          });
+          if (ctx.record.totp !== null) return { result: { ok: false as const, reason: 'already-enrolled' as const } };
+          const key = { secret, account, algorithm: totpAlgorithm, digits: totpDigits, periodSeconds: totpPeriod };
           return {
-            result: setupResult(secret, account, totpAlgorithm, totpDigits, totpPeriod),
-            record,
+            result: keyResult(key),
+            record: withTotpProvisioned(ctx.record, ctx.now, key),
             events: [{ type: 'admin.totp.provisioned', method: 'totp', outcome: 'success' }],
           };
         });
@@ -924,11 +1105,12 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
           if (!ctx.exists) return { result: { ok: true as const, removed: [] as Method[] } };
           const r = ctx.record;
           const removed: Method[] = [];
-          if (method !== 'email' && r.totp !== null) removed.push('totp');
+          if (method !== 'email' && (r.totp !== null || r.totpSetups.length > 0)) removed.push('totp');
           if (method !== 'totp' && r.email !== null) removed.push('email');
           const pendingEmail = method !== 'totp' && r.emailChallenge !== null;
+          const droppedSetups = method !== 'email' && r.droppedTotpSetups.length > 0;
           // Nothing of that method to remove: nothing changes (the lock and grace start stay).
-          if (removed.length === 0 && !pendingEmail) return { result: { ok: true as const, removed } };
+          if (removed.length === 0 && !pendingEmail && !droppedSetups) return { result: { ok: true as const, removed } };
           return {
             result: { ok: true as const, removed },
             record: withRemoved(r, ctx.now, method),
@@ -938,11 +1120,12 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
       },
 
       unlock: (agentId) =>
-        transact(agentId, (ctx) => {
-          const wasLocked = lockedUntil(ctx.record, ctx.now) !== null;
+        transact<UnlockResult>(agentId, (ctx) => {
+          const wasSuspended = suspendedSince(ctx.record, throttle) !== null;
+          const result: UnlockResult = { ok: true, wasLocked: !wasSuspended && lockedUntil(ctx.record, ctx.now) !== null, wasSuspended };
           const record = withThrottleReset(ctx.record, ctx.now);
-          if (record === ctx.record) return { result: { ok: true as const, wasLocked } };
-          return { result: { ok: true as const, wasLocked }, record, events: [{ type: 'admin.unlocked', outcome: 'success' }] };
+          if (record === ctx.record) return { result };
+          return { result, record, events: [{ type: 'admin.unlocked', outcome: 'success', ...(wasSuspended ? { reason: 'suspended' } : {}) }] };
         }),
     },
   };
@@ -982,6 +1165,20 @@ function _toPolicySettings(s: _CheckedSettings): PolicySettings {
   if (s.grace.kind === 'until') return { ...base, gracePeriod: { until: new Date(s.grace.untilMs) } };
   if (s.grace.kind === 'days') return { ...base, gracePeriod: { days: s.grace.days } };
   return base;
+}
+
+/**
+ * `throttle.maxConsecutiveFailures`: above `freeFailures` (else no lock would come first) and
+ * at most 1000. NIST SP 800-63B §5.2.2 caps consecutive failures on one account at 100, the
+ * default; a host that raises `freeFailures` to 100 must choose a limit above it explicitly.
+ */
+function _hardLimit(value: unknown, freeFailures: number): number {
+  const fallback = DEFAULTS.throttle.maxConsecutiveFailures;
+  if (value !== undefined) return _integer('throttle.maxConsecutiveFailures', value, freeFailures + 1, 1000);
+  if (freeFailures < fallback) return fallback;
+  throw new RangeError(
+    `"throttle.maxConsecutiveFailures" must be set when freeFailures is ${freeFailures}: an integer ${freeFailures + 1}..1000 (above ${fallback} is outside NIST SP 800-63B 5.2.2)`,
+  );
 }
 
 function _window(value: unknown): { past: number; future: number } {

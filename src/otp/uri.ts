@@ -198,12 +198,11 @@ function _asciiLower(text: string): string {
   return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
-/** Parses a decimal parameter of the URI; echoes the value only when it is a short number. */
+/** Parses a decimal parameter of the URI. The message never echoes the value (no input string is). */
 function _uint(name: string, value: string, min: number, max: number): number {
   const n = /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
   if (!(n >= min && n <= max)) {
-    const got = /^[0-9]{1,10}$/.test(value) ? `, got ${value}` : '';
-    throw _invalid(`otpauth URI "${name}" must be an integer ${min}..${max}${got}`);
+    throw _invalid(`otpauth URI "${name}" must be an integer ${min}..${max}, got ${_describe(value)}`);
   }
   return n;
 }
@@ -256,8 +255,7 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
   // Key Uri Format, Types: "Valid types are hotp and totp". The host is case-insensitive (RFC 3986 §3.2.2).
   const type = _asciiLower(rawType);
   if (type !== 'totp' && type !== 'hotp') {
-    const got = /^[a-z0-9-]{1,16}$/i.test(rawType) ? ` ${JSON.stringify(rawType)}` : '';
-    throw _invalid(`otpauth URI type${got} is not supported (expected totp or hotp)`);
+    throw _invalid(`otpauth URI type (${_describe(rawType)}) is not supported (expected totp or hotp)`);
   }
 
   const params = new Map<string, string>();

@@ -11,6 +11,7 @@ interface _CheckedAgent {
   readonly enforced: boolean;
   readonly enrolled: ReadonlySet<Method>;
   readonly graceStartedMs: number | undefined;
+  readonly suspended: boolean;
 }
 
 function _checkAgent(value: unknown): _CheckedAgent {
@@ -26,7 +27,8 @@ function _checkAgent(value: unknown): _CheckedAgent {
   // means stored data and code disagree, and the agent may rely on that factor.
   for (let i = 0; i < enrolled.length; i++) methods.add(_oneOf(`agent.enrolled[${i}]`, enrolled[i], _METHODS));
   const graceStartedMs = graceStartedAt === undefined ? undefined : _date('agent.graceStartedAt', graceStartedAt);
-  return { enforced, enrolled: methods, graceStartedMs };
+  const suspended = agent.suspended === undefined ? false : _boolean('agent.suspended', agent.suspended);
+  return { enforced, enrolled: methods, graceStartedMs, suspended };
 }
 
 function _checkSettingsOrThrow(value: unknown): _CheckedSettings {
@@ -63,7 +65,7 @@ function _list(set: (m: Method) => boolean): MethodList | undefined {
  * does not store it restarts the grace at every login, so it never ends.
  *
  * @param input.settings the organization's settings (see {@link validateSettings})
- * @param input.agent the agent's enforcement flag, enrolled methods and grace start
+ * @param input.agent the agent's enforcement flag, enrolled methods, grace start and suspension
  * @param input.now the current time
  * @throws TypeError or RangeError when any input is malformed (a missing field, a flag that is
  *   not a boolean, an invalid Date, an unknown method, `days` not a positive finite number,
@@ -99,7 +101,7 @@ export function evaluatePolicy(input: PolicyInput): PolicyDecision {
 
   // Rule 2: an enrolled method counts only while its service is on.
   const usable = _list((m) => isAllowed(m) && agent.enrolled.has(m));
-  if (usable) return { action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: usable };
+  if (usable) return { action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: usable, suspended: agent.suspended };
 
   // Rule 3: the per-agent toggle has no grace period.
   if (agent.enforced) return { action: 'enforce', next: 'setup', reason: 'agent-enforced', setupMethods: allowed };

@@ -45,6 +45,12 @@ export interface PolicyAgent {
    * then; store it when a decision says `startsGrace: true`.
    */
   readonly graceStartedAt?: Date;
+  /**
+   * The agent reached the hard limit of failed attempts and may not verify until an admin
+   * unlocks (absent: false). It changes no rule: it is reported on `next: 'verify'` decisions
+   * so a login page can say so instead of asking for a code that will be refused.
+   */
+  readonly suspended?: boolean;
 }
 
 /** The argument of {@link evaluatePolicy}. */
@@ -99,6 +105,8 @@ export interface EnforceVerifyDecision {
   readonly reason: 'enrolled';
   /** The agent's usable methods (enrolled and switched on), TOTP first. */
   readonly verifyMethods: MethodList;
+  /** Every verification is refused until an admin unlocks: show that, not a code form. */
+  readonly suspended: boolean;
 }
 
 /**

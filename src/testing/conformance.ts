@@ -8,10 +8,10 @@
  * ```
  * @module
  */
-import type { AgentRecord } from '../record.js';
+import type { AgentRecord } from '../record/schema.js';
 import type { RecordVersion, TwoFactorStorage } from '../ports.js';
 
-export type { AgentRecord } from '../record.js';
+export type { AgentRecord } from '../record/schema.js';
 export type { RecordVersion, StoredRecord, TwoFactorStorage } from '../ports.js';
 
 /** One named check; `run` rejects with an `Error` describing what the storage got wrong. */
@@ -52,11 +52,10 @@ function _same(a: unknown, b: unknown): boolean {
 /** A record with every field filled and awkward values, for round-trip checks. */
 function _fullRecord(seed: number): AgentRecord {
   return {
-    schema: 1,
+    schema: 2,
     enforced: true,
     graceStartedAt: 1_767_225_600_000 + seed,
     totp: {
-      status: 'active',
       secret: 'v1.k1.AAECAwQFBgcICQoL.ZmFrZS1jaXBoZXJ0ZXh0LXdpdGgtdGFn',
       secretEncrypted: true,
       account: 'agënt "quoted" <a@example.com> 🙂',
@@ -71,6 +70,21 @@ function _fullRecord(seed: number): AgentRecord {
       driftSteps: -1,
       lastUsedAt: Number.MAX_SAFE_INTEGER,
     },
+    totpSetups: [
+      {
+        tokenHash: 'ab'.repeat(32),
+        sessionVerified: true,
+        secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+        secretEncrypted: false,
+        account: 'ägent\u0000 \\ "two"',
+        algorithm: 'SHA512',
+        digits: 7,
+        periodSeconds: 86_400,
+        createdAt: 1_767_225_600_005,
+        expiresAt: 1_767_226_500_005,
+      },
+    ],
+    droppedTotpSetups: [{ tokenHash: 'cd'.repeat(32), expiresAt: 1_767_226_400_000 }],
     email: { address: 'agent+2fa@example.com', enrolledAt: 1_767_225_600_002, lastUsedAt: null },
     emailChallenge: {
       purpose: 'login',
@@ -81,9 +95,10 @@ function _fullRecord(seed: number): AgentRecord {
       issuedAt: 1_767_225_600_003,
       expiresAt: 1_767_226_200_003,
       attempts: 4,
+      sessionVerified: false,
     },
     emailSends: [1_767_225_000_000, 1_767_225_600_003],
-    throttle: { failures: 7, lockedUntil: 1_767_225_660_000, lastFailureAt: 1_767_225_630_000 },
+    throttle: { failures: 7, lockedUntil: 1_767_225_660_000, lastFailureAt: 1_767_225_630_000, suspendedAt: null },
     updatedAt: 1_767_225_600_004 + seed,
   };
 }

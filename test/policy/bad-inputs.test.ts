@@ -77,6 +77,7 @@ const TARGETS: readonly Target[] = [
   { path: 'agent.enrolled', valid: [], set: (i, v) => (i.agent.enrolled = v) },
   { path: 'agent.enrolled[0]', valid: [], set: (i, v) => (i.agent.enrolled = ['totp', v].reverse()) },
   { path: 'agent.graceStartedAt', valid: ['undefined'], set: (i, v) => (i.agent.graceStartedAt = v) },
+  { path: 'agent.suspended', valid: ['undefined', 'boolean'], set: (i, v) => (i.agent.suspended = v) },
   { path: 'now', valid: [], set: (i, v) => (i.now = v) },
 ];
 

@@ -17,6 +17,7 @@ interface Case {
   enrolled: readonly Method[];
   grace: Grace;
   position: Position;
+  suspended: boolean;
 }
 
 const BOOLS = [false, true] as const;
@@ -31,7 +32,12 @@ function toInput(c: Case): PolicyInput {
     c.grace === 'none' ? undefined : c.grace === 'until' ? { until: at(END) } : { days: GRACE_DAYS };
   return {
     settings: { totp: c.totp, email: c.email, requireAll: c.requireAll, ...(gracePeriod && { gracePeriod }) },
-    agent: { enforced: c.enforced, enrolled: c.enrolled, ...(c.grace === 'days, started' && { graceStartedAt: at(START) }) },
+    agent: {
+      enforced: c.enforced,
+      enrolled: c.enrolled,
+      ...(c.grace === 'days, started' && { graceStartedAt: at(START) }),
+      ...(c.suspended && { suspended: true }),
+    },
     now: at(NOW_MS[c.position]),
   };
 }
@@ -47,7 +53,7 @@ function oracle(c: Case): Record<string, unknown> {
   const nowMs = NOW_MS[c.position];
   const rules: [boolean, () => Record<string, unknown>][] = [
     [on.length === 0, () => ({ action: 'skip', next: 'none', reason: 'no-method-enabled' })],
-    [mine.length > 0, () => ({ action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: mine })],
+    [mine.length > 0, () => ({ action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: mine, suspended: c.suspended })],
     [c.enforced, () => ({ action: 'enforce', next: 'setup', reason: 'agent-enforced', setupMethods: on })],
     [
       c.requireAll && graceOpen && c.grace === 'days, not started',
@@ -73,7 +79,7 @@ const KEYS: Record<string, readonly string[]> = {
   optional: ['action', 'next', 'reason', 'setupMethods'],
   'grace-period': ['action', 'graceEndsAt', 'next', 'reason', 'setupMethods', 'startsGrace'],
   'grace-period (starts)': ['action', 'graceEndsAt', 'graceStartedAt', 'next', 'reason', 'setupMethods', 'startsGrace'],
-  enrolled: ['action', 'next', 'reason', 'verifyMethods'],
+  enrolled: ['action', 'next', 'reason', 'suspended', 'verifyMethods'],
   'agent-enforced': ['action', 'next', 'reason', 'setupMethods'],
   'required-for-all': ['action', 'next', 'reason', 'setupMethods'],
   'grace-period-over': ['action', 'next', 'reason', 'setupMethods'],
@@ -86,15 +92,16 @@ for (const totp of BOOLS)
       for (const enforced of BOOLS)
         for (const enrolled of ENROLLED)
           for (const grace of GRACES)
-            for (const position of POSITIONS) CASES.push({ totp, email, requireAll, enforced, enrolled, grace, position });
+            for (const position of POSITIONS)
+              for (const suspended of BOOLS) CASES.push({ totp, email, requireAll, enforced, enrolled, grace, position, suspended });
 
 const nameOf = (c: Case): string =>
   `totp=${+c.totp} email=${+c.email} requireAll=${+c.requireAll} enforced=${+c.enforced} ` +
-  `enrolled=[${c.enrolled.join(',')}] grace=${c.grace} now=${c.position} end`;
+  `enrolled=[${c.enrolled.join(',')}] grace=${c.grace} now=${c.position} end suspended=${+c.suspended}`;
 
 describe('evaluatePolicy: every combination', () => {
-  it('covers 2^4 flags x 4 enrolled sets x 4 grace forms x 3 times', () => {
-    expect(CASES).toHaveLength(16 * 4 * 4 * 3);
+  it('covers 2^4 flags x 4 enrolled sets x 4 grace forms x 3 times x suspended or not', () => {
+    expect(CASES).toHaveLength(16 * 4 * 4 * 3 * 2);
     expect(new Set(CASES.map(nameOf)).size).toBe(CASES.length);
   });
 

@@ -8,7 +8,7 @@ import { MemoryMailer, MemoryStorage, manualClock, type ManualClock } from '../.
 import { totp, verifyTotp } from '../../src/otp/totp.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { RecordVersion, StoredRecord, TwoFactorEvent, TwoFactorStorage } from '../../src/ports.js';
-import type { AgentRecord } from '../../src/record.js';
+import type { AgentRecord } from '../../src/record/schema.js';
 import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/service.js';
 
 /** 2026-01-01T00:00:00Z, the start of a 30 s step. */
@@ -65,11 +65,21 @@ export function stored(storage: MemoryStorage, agentId: string): AgentRecord | u
   return raw === undefined ? undefined : (JSON.parse(raw) as AgentRecord);
 }
 
+/**
+ * Begins a TOTP set-up and returns what a host keeps: the secret (the agent's app) and the
+ * set-up token (the host's session). Throws when refused.
+ */
+export async function begin(h: Harness, agentId: string, options: { account?: string; sessionVerified?: boolean; setupToken?: string } = {}): Promise<{ secret: string; setupToken: string; expiresAt: Date }> {
+  const begun = await h.tf.beginTotpSetup(agentId, { account: `${agentId}@example.com`, ...options });
+  if (!begun.ok) throw new Error(`beginTotpSetup refused: ${begun.reason}`);
+  return begun;
+}
+
 /** Begins and confirms TOTP at the clock's current step, then moves the clock one step on. */
 export async function enroll(h: Harness, agentId: string): Promise<string> {
   const begun = await h.tf.beginTotpSetup(agentId, { account: `${agentId}@example.com` });
   if (!begun.ok) throw new Error(`beginTotpSetup refused: ${begun.reason}`);
-  const confirmed = await h.tf.confirmTotpSetup(agentId, codeAt(begun.secret, h.clock.now().getTime()));
+  const confirmed = await h.tf.confirmTotpSetup(agentId, codeAt(begun.secret, h.clock.now().getTime()), { setupToken: begun.setupToken });
   if (!confirmed.ok) throw new Error(`confirmTotpSetup refused: ${confirmed.reason}`);
   h.clock.advance(STEP_MS);
   return begun.secret;

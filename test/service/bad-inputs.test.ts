@@ -9,7 +9,7 @@ import { MemoryStorage } from '../../src/memory.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
 import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/service.js';
 import { BAD_VALUES } from '../_bad-inputs.js';
-import { CountingStorage, TOTP_ONLY, codeAt, enroll, harness } from './_helpers.js';
+import { CountingStorage, TOTP_ONLY, begin, codeAt, enroll, harness } from './_helpers.js';
 
 /** What calling `fn` did: threw synchronously, rejected, or resolved. */
 async function outcome(fn: () => unknown): Promise<{ kind: 'threw' | 'rejected' | 'resolved'; value: unknown }> {
@@ -33,7 +33,7 @@ const ENTRY_POINTS: Array<[string, (tf: TwoFactor, id: unknown) => unknown]> = [
   ['policy', (tf, id) => tf.policy(id as string)],
   ['skipSetup', (tf, id) => tf.skipSetup(id as string)],
   ['beginTotpSetup', (tf, id) => tf.beginTotpSetup(id as string, { account: 'ann@example.com' })],
-  ['confirmTotpSetup', (tf, id) => tf.confirmTotpSetup(id as string, '123456')],
+  ['confirmTotpSetup', (tf, id) => tf.confirmTotpSetup(id as string, '123456', { setupToken: 'token' })],
   ['verifyTotp', (tf, id) => tf.verifyTotp(id as string, '123456')],
   ['status', (tf, id) => tf.status(id as string)],
   ['admin.provisionTotp', (tf, id) => tf.admin.provisionTotp(id as string, { account: 'ann@example.com' })],
@@ -121,9 +121,9 @@ describe('bad codes: { ok: false, reason: malformed }, nothing counted, nothing 
 
   it.each(BAD_VALUES)('confirmTotpSetup($name)', async ({ value }) => {
     const h = harness();
-    await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
+    const { setupToken } = await begin(h, 'a');
     const before = h.storage.raw('a');
-    expect(await h.tf.confirmTotpSetup('a', value as string)).toEqual({ ok: false, reason: 'malformed' });
+    expect(await h.tf.confirmTotpSetup('a', value as string, { setupToken })).toEqual({ ok: false, reason: 'malformed' });
     expect(h.storage.raw('a')).toBe(before);
   });
 
@@ -182,8 +182,14 @@ describe('other bad arguments', () => {
     ['remove with method "sms"', (tf: TwoFactor) => tf.admin.remove('a', { method: 'sms' as never })],
     ['remove with options null', (tf: TwoFactor) => tf.admin.remove('a', null as never)],
     ['remove with options "totp"', (tf: TwoFactor) => tf.admin.remove('a', 'totp' as never)],
-    ['beginTotpSetup with restart "yes"', (tf: TwoFactor) => tf.beginTotpSetup('a', { account: 'x@example.com', restart: 'yes' as never })],
-    ['beginTotpSetup with restart 1', (tf: TwoFactor) => tf.beginTotpSetup('a', { account: 'x@example.com', restart: 1 as never })],
+    ['beginTotpSetup with sessionVerified "yes"', (tf: TwoFactor) => tf.beginTotpSetup('a', { account: 'x@example.com', sessionVerified: 'yes' as never })],
+    ['beginTotpSetup with setupToken 1', (tf: TwoFactor) => tf.beginTotpSetup('a', { account: 'x@example.com', setupToken: 1 as never })],
+    ['beginTotpSetup with setupToken null', (tf: TwoFactor) => tf.beginTotpSetup('a', { account: 'x@example.com', setupToken: null as never })],
+    ['confirmTotpSetup without options', (tf: TwoFactor) => tf.confirmTotpSetup('a', '123456', undefined as never)],
+    ['confirmTotpSetup without a setupToken', (tf: TwoFactor) => tf.confirmTotpSetup('a', '123456', {} as never)],
+    ['confirmTotpSetup with an empty setupToken', (tf: TwoFactor) => tf.confirmTotpSetup('a', '123456', { setupToken: '' })],
+    ['confirmTotpSetup with setupToken 42', (tf: TwoFactor) => tf.confirmTotpSetup('a', '123456', { setupToken: 42 as never })],
+    ['confirmTotpSetup with options "token"', (tf: TwoFactor) => tf.confirmTotpSetup('a', '123456', 'token' as never)],
     ['beginTotpSetup with no options', (tf: TwoFactor) => tf.beginTotpSetup('a', undefined as never)],
     ['beginTotpSetup with options []', (tf: TwoFactor) => tf.beginTotpSetup('a', [] as never)],
     ['provisionTotp with no options', (tf: TwoFactor) => tf.admin.provisionTotp('a', undefined as never)],
@@ -199,7 +205,8 @@ describe('other bad arguments', () => {
   it('bad arguments are reported as a rejected promise, like every other failure, never a synchronous throw', async () => {
     const CALLS: Array<[string, (tf: TwoFactor) => unknown]> = [
       ['beginTotpSetup, bad account', (tf) => tf.beginTotpSetup('a', { account: 42 as never })],
-      ['beginTotpSetup, bad restart', (tf) => tf.beginTotpSetup('a', { account: 'x@example.com', restart: 'yes' as never })],
+      ['beginTotpSetup, bad setupToken', (tf) => tf.beginTotpSetup('a', { account: 'x@example.com', setupToken: 7 as never })],
+      ['confirmTotpSetup, no setupToken', (tf) => tf.confirmTotpSetup('a', '123456', {} as never)],
       ['admin.provisionTotp, bad account', (tf) => tf.admin.provisionTotp('a', { account: null as never })],
       ['admin.setEnforced, bad flag', (tf) => tf.admin.setEnforced('a', 'yes' as never)],
       ['admin.remove, bad method', (tf) => tf.admin.remove('a', { method: 'sms' as never })],
@@ -252,6 +259,15 @@ describe('createTwoFactor refuses bad options', () => {
     ['throttle.freeFailures NaN', { ...valid, throttle: { freeFailures: Number.NaN } }],
     ['throttle.freeFailures Infinity', { ...valid, throttle: { freeFailures: Number.POSITIVE_INFINITY } }],
     ['throttle.freeFailures "5"', { ...valid, throttle: { freeFailures: '5' } }],
+    ['throttle.freeFailures 100 without maxConsecutiveFailures above it', { ...valid, throttle: { freeFailures: 100 } }],
+    ['throttle.maxConsecutiveFailures equal to freeFailures', { ...valid, throttle: { freeFailures: 5, maxConsecutiveFailures: 5 } }],
+    ['throttle.maxConsecutiveFailures below the default freeFailures', { ...valid, throttle: { maxConsecutiveFailures: 3 } }],
+    ['throttle.maxConsecutiveFailures 1001', { ...valid, throttle: { maxConsecutiveFailures: 1001 } }],
+    ['throttle.maxConsecutiveFailures 50.5', { ...valid, throttle: { maxConsecutiveFailures: 50.5 } }],
+    ['throttle.maxConsecutiveFailures "100"', { ...valid, throttle: { maxConsecutiveFailures: '100' } }],
+    ['throttle.maxConsecutiveFailures Infinity (no hard limit is not an option)', { ...valid, throttle: { maxConsecutiveFailures: Number.POSITIVE_INFINITY } }],
+    ['totp.setupTtlMs 999', { ...valid, totp: { setupTtlMs: 999 } }],
+    ['totp.setupTtlMs a day and 1 ms', { ...valid, totp: { setupTtlMs: 86_400_001 } }],
     ['throttle.baseLockMs 0', { ...valid, throttle: { baseLockMs: 0 } }],
     ['throttle.baseLockMs -1', { ...valid, throttle: { baseLockMs: -1 } }],
     ['throttle.maxLockMs below baseLockMs', { ...valid, throttle: { baseLockMs: 60_000, maxLockMs: 30_000 } }],
@@ -280,7 +296,10 @@ describe('createTwoFactor refuses bad options', () => {
   });
 
   it.each([
-    ['throttle.freeFailures 100', { throttle: { freeFailures: 100 } }],
+    ['throttle.freeFailures 100 (with maxConsecutiveFailures 101)', { throttle: { freeFailures: 100, maxConsecutiveFailures: 101 } }],
+    ['throttle.maxConsecutiveFailures 1000', { throttle: { maxConsecutiveFailures: 1000 } }],
+    ['throttle.maxConsecutiveFailures 6 (freeFailures 5 + 1)', { throttle: { maxConsecutiveFailures: 6 } }],
+    ['totp.setupTtlMs 1 s', { totp: { setupTtlMs: 1000 } }],
     ['throttle.freeFailures 1', { throttle: { freeFailures: 1 } }],
     ['maxLockMs equal to baseLockMs', { throttle: { baseLockMs: 5000, maxLockMs: 5000 } }],
     ['totp.window { past: 10, future: 0 }', { totp: { window: { past: 10, future: 0 } } }],

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeyUri } from '../../src/otp/uri.js';
 import type { PolicySettings } from '../../src/policy/types.js';
-import { emptyRecord, type AgentRecord } from '../../src/record.js';
-import { DAY_MS, S0, STEP_MS, T0, TOTP_ONLY, codeAt, enroll, harness, stored, wrongCode } from './_helpers.js';
+import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
+import { DAY_MS, S0, STEP_MS, T0, TOTP_ONLY, begin, codeAt, enroll, harness, stored, wrongCode } from './_helpers.js';
 
 const now = (h: { clock: { now(): Date } }) => h.clock.now().getTime();
 
@@ -19,26 +19,31 @@ describe('TOTP set-up', () => {
     expect(begun.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(begun.formattedSecret.replaceAll(' ', '')).toBe(begun.secret);
     expect(parseKeyUri(begun.uri)).toMatchObject({ type: 'totp', issuer: 'Acme Help', account: 'ann@example.com', secret: begun.secret });
+    expect(begun.setupToken).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
+    expect(begun.expiresAt).toEqual(new Date(T0 + 15 * 60_000));
+    expect(h.storage.raw('a')).not.toContain(begun.setupToken); // only its hash is stored
     expect((await h.tf.status('a')).totp).toMatchObject({ status: 'pending', provisionedBy: 'agent', activatedAt: null });
     expect((await h.tf.status('a')).enrolled).toEqual([]);
     expect(await h.tf.policy('a')).toMatchObject({ action: 'skip', reason: 'optional' }); // pending does not count
 
-    // A page refresh hands back the same secret, so an already-scanned QR code stays good.
+    // A page refresh (with the session's token) hands back the same secret, token and expiry,
+    // so an already-scanned QR code stays good; the expiry is not extended.
     h.clock.advance(5 * 60_000);
-    const refreshed = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
+    const refreshed = await h.tf.beginTotpSetup('a', { account: 'ann@example.com', setupToken: begun.setupToken });
     expect(refreshed).toEqual(begun);
 
     // A login code before confirmation: the factor is not active yet.
     expect(await h.tf.verifyTotp('a', codeAt(begun.secret, now(h)))).toEqual({ ok: false, reason: 'not-enrolled' });
 
     const confirmAt = now(h);
-    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, confirmAt))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, confirmAt), { setupToken: begun.setupToken })).toEqual({ ok: true, method: 'totp' });
     const status = await h.tf.status('a');
     expect(status.enrolled).toEqual(['totp']);
     expect(status.totp).toMatchObject({ status: 'active', activatedAt: new Date(confirmAt), confirmedAt: new Date(confirmAt) });
     expect(stored(h.storage, 'a')!.totp!.lastStep).toBe(confirmAt / STEP_MS);
     expect(await h.tf.policy('a')).toMatchObject({ action: 'enforce', next: 'verify', verifyMethods: ['totp'] });
-    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, confirmAt))).toEqual({ ok: false, reason: 'already-enrolled' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, confirmAt), { setupToken: begun.setupToken })).toEqual({ ok: false, reason: 'already-enrolled' });
+    expect(stored(h.storage, 'a')!.totpSetups).toEqual([]);
 
     // The confirmation code's step is used: the same code at login is a replay.
     expect(await h.tf.verifyTotp('a', codeAt(begun.secret, confirmAt))).toEqual({ ok: false, reason: 'replayed' });
@@ -53,51 +58,54 @@ describe('TOTP set-up', () => {
     expect(await h.tf.verifyTotp('a', codeAt(begun.secret, now(h)))).toEqual({ ok: true, method: 'totp' });
   });
 
-  it('refresh with restart: true makes a new secret; codes of the old one stop working', async () => {
+  it('begin without the token makes a new secret; each set-up confirms only with its own token and code', async () => {
     const h = harness();
-    const first = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
-    const second = await h.tf.beginTotpSetup('a', { account: 'ann@example.com', restart: true });
-    if (!first.ok || !second.ok) throw new Error('refused');
+    const first = await begin(h, 'a');
+    const second = await begin(h, 'a');
     expect(second.secret).not.toBe(first.secret);
+    expect(second.setupToken).not.toBe(first.setupToken);
+    expect(stored(h.storage, 'a')!.totpSetups.map((s) => s.secret)).toEqual([first.secret, second.secret]);
+    // The first set-up's code under the second's token is just a wrong code.
+    expect(await h.tf.confirmTotpSetup('a', codeAt(first.secret, now(h)), { setupToken: second.setupToken })).toEqual({ ok: false, reason: 'invalid-code' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(second.secret, now(h)), { setupToken: second.setupToken })).toEqual({ ok: true, method: 'totp' });
     expect(stored(h.storage, 'a')!.totp!.secret).toBe(second.secret);
-    expect(await h.tf.confirmTotpSetup('a', codeAt(first.secret, now(h)))).toEqual({ ok: false, reason: 'invalid-code' });
-    expect(await h.tf.confirmTotpSetup('a', codeAt(second.secret, now(h)))).toEqual({ ok: true, method: 'totp' });
+    expect(stored(h.storage, 'a')!.totpSetups).toEqual([]); // the first one is discarded
   });
 
   it('refresh with another account name keeps the secret and updates the label', async () => {
     const h = harness();
-    const first = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
-    const second = await h.tf.beginTotpSetup('a', { account: 'ann@new.example.com' });
-    if (!first.ok || !second.ok) throw new Error('refused');
+    const first = await begin(h, 'a', { account: 'ann@example.com' });
+    const second = await begin(h, 'a', { account: 'ann@new.example.com', setupToken: first.setupToken });
     expect(second.secret).toBe(first.secret);
-    expect(parseKeyUri(second.uri).account).toBe('ann@new.example.com');
-    expect(stored(h.storage, 'a')!.totp!.account).toBe('ann@new.example.com');
+    expect(parseKeyUri((second as { uri: string } & typeof second).uri).account).toBe('ann@new.example.com');
+    expect(stored(h.storage, 'a')!.totpSetups.map((s) => s.account)).toEqual(['ann@new.example.com']);
   });
 
   it('a wrong confirmation code counts toward the throttle and leaves the set-up pending', async () => {
     const h = harness();
-    const begun = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
-    if (!begun.ok) throw new Error('refused');
-    expect(await h.tf.confirmTotpSetup('a', wrongCode(begun.secret, now(h)))).toEqual({ ok: false, reason: 'invalid-code' });
+    const begun = await begin(h, 'a');
+    expect(await h.tf.confirmTotpSetup('a', wrongCode(begun.secret, now(h)), { setupToken: begun.setupToken })).toEqual({ ok: false, reason: 'invalid-code' });
     expect(await h.tf.status('a')).toMatchObject({ failures: 1, totp: { status: 'pending' } });
   });
 
   it.each([
-    { name: 'no pending set-up', prepare: async () => {}, reason: 'no-pending-setup' },
+    { name: 'no pending set-up', prepare: 'none', reason: 'no-pending-setup' },
+    { name: 'a token that names no set-up', prepare: 'pending', token: 'not-a-token', reason: 'no-pending-setup' },
     { name: 'malformed code', prepare: 'pending', code: '12345', reason: 'malformed' },
-  ] as const)('confirmTotpSetup refuses: $name', async ({ prepare, code, reason }) => {
+  ] as const)('confirmTotpSetup refuses: $name', async ({ prepare, code, token, reason }) => {
     const h = harness();
-    if (prepare === 'pending') await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
-    expect(await h.tf.confirmTotpSetup('a', code ?? '123456')).toEqual({ ok: false, reason });
+    const begun = prepare === 'pending' ? await begin(h, 'a') : undefined;
+    const setupToken = token ?? begun?.setupToken ?? 'no-set-up-was-begun';
+    expect(await h.tf.confirmTotpSetup('a', code ?? codeAt(begun?.secret ?? 'A'.repeat(32), now(h)), { setupToken })).toEqual({ ok: false, reason });
     expect((await h.tf.status('a')).failures).toBe(0);
   });
 
-  it('beginTotpSetup is refused already-enrolled while TOTP is active (restart too), method-disabled when off', async () => {
+  it('beginTotpSetup is refused already-enrolled while TOTP is active (with a token too), method-disabled when off', async () => {
     const h = harness();
     await enroll(h, 'a');
     const before = h.storage.raw('a');
     expect(await h.tf.beginTotpSetup('a', { account: 'x@example.com' })).toEqual({ ok: false, reason: 'already-enrolled' });
-    expect(await h.tf.beginTotpSetup('a', { account: 'x@example.com', restart: true })).toEqual({ ok: false, reason: 'already-enrolled' });
+    expect(await h.tf.beginTotpSetup('a', { account: 'x@example.com', setupToken: 'x' })).toEqual({ ok: false, reason: 'already-enrolled' });
     expect(h.storage.raw('a')).toBe(before);
 
     const off = harness({ settings: { totp: false, email: true, requireAll: false } });
@@ -114,7 +122,7 @@ describe('TOTP set-up', () => {
     expect(begun.secret).toHaveLength(Math.ceil((32 * 8) / 5));
     const { totp } = await import('../../src/otp/totp.js');
     const code = totp(begun.secret, { at: now(h), algorithm: 'SHA256', digits: 8, period: 60 });
-    expect(await h.tf.confirmTotpSetup('a', code)).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.confirmTotpSetup('a', code, { setupToken: begun.setupToken })).toEqual({ ok: true, method: 'totp' });
     expect(stored(h.storage, 'a')!.totp).toMatchObject({ algorithm: 'SHA256', digits: 8, periodSeconds: 60, lastStep: Math.floor(now(h) / 60_000) });
   });
 });
@@ -233,8 +241,8 @@ describe('throttle', () => {
     expect(locks).toEqual([1000, 2000, 4000, 4000]);
   });
 
-  it('freeFailures 100 (the NIST SP 800-63B 5.2.2 limit): the 100th failure locks', async () => {
-    const h = harness({ throttle: { freeFailures: 100 } });
+  it('freeFailures 100 (with the hard limit moved to 1000): the 100th failure locks', async () => {
+    const h = harness({ throttle: { freeFailures: 100, maxConsecutiveFailures: 1000 } });
     const secret = await enroll(h, 'a');
     const bad = wrongCode(secret, now(h));
     for (let i = 1; i < 100; i++) expect(await h.tf.verifyTotp('a', bad)).toEqual({ ok: false, reason: 'invalid-code' });
@@ -255,7 +263,7 @@ describe('throttle', () => {
     const h = harness();
     const secret = await enroll(h, 'a');
     for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
-    expect(await h.tf.admin.unlock('a')).toEqual({ ok: true, wasLocked: true });
+    expect(await h.tf.admin.unlock('a')).toEqual({ ok: true, wasLocked: true, wasSuspended: false });
     expect(await h.tf.status('a')).toMatchObject({ failures: 0, lockedUntil: null });
     expect(await h.tf.verifyTotp('a', codeAt(secret, now(h)))).toEqual({ ok: true, method: 'totp' });
   });
@@ -264,10 +272,10 @@ describe('throttle', () => {
     const h = harness();
     const secret = await enroll(h, 'a');
     await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
-    expect(await h.tf.admin.unlock('a')).toEqual({ ok: true, wasLocked: false });
+    expect(await h.tf.admin.unlock('a')).toEqual({ ok: true, wasLocked: false, wasSuspended: false });
     expect((await h.tf.status('a')).failures).toBe(0);
 
-    expect(await h.tf.admin.unlock('fresh')).toEqual({ ok: true, wasLocked: false });
+    expect(await h.tf.admin.unlock('fresh')).toEqual({ ok: true, wasLocked: false, wasSuspended: false });
     expect(h.storage.raw('fresh')).toBeUndefined();
   });
 
@@ -313,7 +321,10 @@ describe('admin', () => {
     const provisioned = await h.tf.admin.provisionTotp('a', { account: 'ann@example.com' });
     if (!pending.ok || !provisioned.ok) throw new Error('refused');
     expect(provisioned.secret).not.toBe(pending.secret);
-    expect(stored(h.storage, 'a')!.totp).toMatchObject({ status: 'active', provisionedBy: 'admin', secret: provisioned.secret });
+    expect(provisioned).not.toHaveProperty('setupToken'); // active at once: nothing to confirm
+    expect(stored(h.storage, 'a')!.totp).toMatchObject({ provisionedBy: 'admin', secret: provisioned.secret });
+    expect(stored(h.storage, 'a')!.totpSetups).toEqual([]); // the agent's pending set-up is void
+    expect(await h.tf.confirmTotpSetup('a', codeAt(pending.secret, now(h)), { setupToken: pending.setupToken })).toEqual({ ok: false, reason: 'already-enrolled' });
   });
 
   it('remove (lost phone): factor, throttle and grace cleared, enforced kept; set-up works again', async () => {
@@ -334,7 +345,7 @@ describe('admin', () => {
     const again = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
     if (!again.ok) throw new Error('refused');
     expect(again.secret).not.toBe(old);
-    expect(await h.tf.confirmTotpSetup('a', codeAt(again.secret, now(h)))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(again.secret, now(h)), { setupToken: again.setupToken })).toEqual({ ok: true, method: 'totp' });
     expect(await h.tf.policy('a')).toMatchObject({ action: 'enforce', next: 'verify' });
   });
 
@@ -378,6 +389,7 @@ describe('admin', () => {
         email: { address: 'ann@example.com', enrolledAt: T0, lastUsedAt: null },
         emailChallenge: {
           purpose: 'login', address: 'ann@example.com', hash: 'ab'.repeat(32), salt: null, digits: 6, issuedAt: T0, expiresAt: T0 + 600_000, attempts: 0,
+          sessionVerified: false,
         },
       };
       await h.storage.save('a', record, loaded!.version);
@@ -519,7 +531,7 @@ describe('settings read at every call', () => {
     await enroll(h, 'a');
     totpOn = false;
     expect(await h.tf.verifyTotp('a', '123456')).toEqual({ ok: false, reason: 'method-disabled' });
-    expect(await h.tf.confirmTotpSetup('a', '123456')).toEqual({ ok: false, reason: 'method-disabled' });
+    expect(await h.tf.confirmTotpSetup('a', '123456', { setupToken: 'any' })).toEqual({ ok: false, reason: 'method-disabled' });
   });
 });
 
@@ -527,7 +539,7 @@ describe('status', () => {
   it('a fresh agent: nothing enrolled, nothing written', async () => {
     const h = harness();
     expect(await h.tf.status('a')).toEqual({
-      enrolled: [], totp: null, email: null, emailCode: null, enforced: false, lockedUntil: null, failures: 0, graceStartedAt: null, lastUsedAt: null,
+      enrolled: [], totp: null, totpSetups: [], email: null, emailCode: null, enforced: false, lockedUntil: null, suspendedAt: null, failures: 0, graceStartedAt: null, lastUsedAt: null,
     });
     expect(h.storage.raw('a')).toBeUndefined();
   });
@@ -537,7 +549,7 @@ describe('status', () => {
     const begun = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
     if (!begun.ok) throw new Error('refused');
     const snapshots = [await h.tf.status('a')];
-    await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)));
+    await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken: begun.setupToken });
     snapshots.push(await h.tf.status('a'));
     for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(begun.secret, now(h)));
     snapshots.push(await h.tf.status('a'));

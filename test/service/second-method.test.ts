@@ -90,13 +90,13 @@ describe('email enrolled: a TOTP set-up', () => {
     h.events.length = 0;
     const refused = await h.tf.beginTotpSetup('a', { account: ADDRESS });
     expect(refused).toEqual({ ok: false, reason: 'other-method-active' });
-    expect(await h.tf.beginTotpSetup('a', { account: ADDRESS, restart: true })).toEqual({ ok: false, reason: 'other-method-active' });
+    expect(await h.tf.beginTotpSetup('a', { account: ADDRESS, setupToken: 'guessed' })).toEqual({ ok: false, reason: 'other-method-active' });
     expect(h.storage.raw('a')).toBe(before);
     expect(h.events.map((e) => [e.type, e.method, e.outcome, e.reason])).toEqual([
       ['totp.setup.refused', 'totp', 'failure', 'other-method-active'],
       ['totp.setup.refused', 'totp', 'failure', 'other-method-active'],
     ]);
-    expect(await h.tf.confirmTotpSetup('a', '123456')).toEqual({ ok: false, reason: 'no-pending-setup' });
+    expect(await h.tf.confirmTotpSetup('a', '123456', { setupToken: 'guessed' })).toEqual({ ok: false, reason: 'no-pending-setup' });
   });
 
   it('a refresh of a set-up begun with the flag needs the flag again (no secret for a password alone)', async () => {
@@ -104,10 +104,10 @@ describe('email enrolled: a TOTP set-up', () => {
     await emailOnly(h);
     const begun = await h.tf.beginTotpSetup('a', { account: ADDRESS, sessionVerified: true });
     if (!begun.ok) throw new Error(begun.reason);
-    expect(await h.tf.beginTotpSetup('a', { account: ADDRESS })).toEqual({ ok: false, reason: 'other-method-active' });
-    expect(await h.tf.beginTotpSetup('a', { account: ADDRESS, sessionVerified: true })).toEqual(begun);
+    expect(await h.tf.beginTotpSetup('a', { account: ADDRESS, setupToken: begun.setupToken })).toEqual({ ok: false, reason: 'other-method-active' });
+    expect(await h.tf.beginTotpSetup('a', { account: ADDRESS, setupToken: begun.setupToken, sessionVerified: true })).toEqual(begun);
     // Confirming it (the same session) works and keeps email.
-    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken: begun.setupToken })).toEqual({ ok: true, method: 'totp' });
     expect(await h.tf.status('a')).toMatchObject({ enrolled: ['totp', 'email'] });
   });
 
@@ -125,7 +125,7 @@ describe('a set-up begun while no method was active is voided when another is en
     const code = await sendCode(h, 'a', ATTACKER);
     const begun = await h.tf.beginTotpSetup('a', { account: ADDRESS });
     if (!begun.ok) throw new Error(begun.reason);
-    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken: begun.setupToken })).toEqual({ ok: true, method: 'totp' });
     expect(stored(h.storage, 'a')!.emailChallenge).toBeNull();
     expect(await h.tf.verifyEmailCode('a', code)).toEqual({ ok: false, reason: 'no-challenge' });
     expect(await h.tf.status('a')).toMatchObject({ enrolled: ['totp'], email: null });
@@ -145,7 +145,8 @@ describe('a set-up begun while no method was active is voided when another is en
     if (!begun.ok) throw new Error(begun.reason);
     await emailOnly(h);
     expect(stored(h.storage, 'a')!.totp).toBeNull();
-    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)))).toEqual({ ok: false, reason: 'no-pending-setup' });
+    expect(stored(h.storage, 'a')!.totpSetups).toEqual([]);
+    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken: begun.setupToken })).toEqual({ ok: false, reason: 'no-pending-setup' });
     expect(await h.tf.status('a')).toMatchObject({ enrolled: ['email'], totp: null });
   });
 
@@ -155,7 +156,7 @@ describe('a set-up begun while no method was active is voided when another is en
     const begun = await h.tf.beginTotpSetup('a', { account: ADDRESS, sessionVerified: true });
     if (!begun.ok) throw new Error(begun.reason);
     const login = await sendCode(h, 'a');
-    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken: begun.setupToken })).toEqual({ ok: true, method: 'totp' });
     expect(await h.tf.verifyEmailCode('a', login)).toEqual({ ok: true, method: 'email', purpose: 'login' });
   });
 
