@@ -76,7 +76,8 @@ function _fullRecord(seed: number): AgentRecord {
         sessionVerified: true,
         secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
         secretEncrypted: false,
-        account: 'ägent\u0000 \\ "two"',
+        // No U+0000: PostgreSQL's jsonb cannot store it.
+        account: 'ägent\t \\ "two" \u2028',
         algorithm: 'SHA512',
         digits: 7,
         periodSeconds: 86_400,

@@ -22,7 +22,7 @@ import { MemoryStorage, manualClock } from '../../src/memory.js';
 import { totp, verifyTotp } from '../../src/otp/totp.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
-import type { AgentRecord } from '../../src/record.js';
+import type { AgentRecord } from '../../src/record/schema.js';
 import { createTwoFactor, type TwoFactorOptions } from '../../src/service.js';
 import { ensurePgSchema, pgPool, redisClient } from '../storage/_servers.js';
 
@@ -127,7 +127,7 @@ interface BurstKind {
 const BURST_KINDS: BurstKind[] = [
   { label: 'same valid code', valid: true },
   { label: 'wrong codes, default throttle', valid: false },
-  { label: 'wrong codes, freeFailures 100', valid: false, throttle: { freeFailures: 100 } },
+  { label: 'wrong codes, freeFailures 100', valid: false, throttle: { freeFailures: 100, maxConsecutiveFailures: 1000 } },
 ];
 
 /** 50 calls for one agent at once, `BURSTS` times: lost saves and outcomes per burst. */

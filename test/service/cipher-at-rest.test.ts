@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { aesGcmSecretCipher, type AesGcmSecretCipher } from '../../src/cipher.js';
 import { decodeBase32 } from '../../src/otp/base32.js';
 import type { SecretCipher } from '../../src/ports.js';
-import type { AgentRecord } from '../../src/record.js';
+import type { AgentRecord } from '../../src/record/schema.js';
 import type { TwoFactorOptions } from '../../src/service.js';
 import {
   ADDRESS,
@@ -95,14 +95,25 @@ function secretForms(secret: string): string[] {
   return [secret, secret.toLowerCase(), secret.replace(/(.{4})/g, '$1 ').trim(), bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url')];
 }
 
-/** Asserts the agent's stored secret is a ciphertext under `keyId` that decrypts to `secret`. */
+/**
+ * Asserts the agent's stored secret is a ciphertext under `keyId` that decrypts to `secret`:
+ * the active factor's when there is one, else one of the pending set-ups' (and every other
+ * secret in the record is sealed under `keyId` too).
+ */
 async function expectSealed(h: EmailHarness, agentId: string, secret: string, cipher: AesGcmSecretCipher, keyId = cipher.currentKeyId): Promise<void> {
   const raw = h.storage.raw(agentId)!;
   for (const form of secretForms(secret)) expect(raw).not.toContain(form);
-  const totp = stored(h.storage, agentId)!.totp!;
-  expect(totp.secretEncrypted).toBe(true);
-  expect(cipher.keyIdOf(totp.secret)).toBe(keyId);
-  expect(await cipher.decrypt(totp.secret, agentId)).toBe(secret);
+  const record = stored(h.storage, agentId)!;
+  const keys = record.totp === null ? record.totpSetups : [record.totp, ...record.totpSetups];
+  expect(keys.length).toBeGreaterThan(0);
+  const plains: string[] = [];
+  for (const key of keys) {
+    expect(key.secretEncrypted).toBe(true);
+    expect(cipher.keyIdOf(key.secret)).toBe(keyId);
+    plains.push(await cipher.decrypt(key.secret, agentId));
+  }
+  if (record.totp !== null) expect(plains[0]).toBe(secret);
+  else expect(plains).toContain(secret);
 }
 
 function cipherHarness(cipher: SecretCipher | undefined, overrides: Partial<TwoFactorOptions> = {}, from?: EmailHarness): EmailHarness {
@@ -118,18 +129,22 @@ describe('with a secretCipher the stored JSON never contains the TOTP secret', (
     const begun = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
     if (!begun.ok) throw new Error('refused');
     const secret = begun.secret;
-    expect(stored(h.storage, 'a')!.totp!.status).toBe('pending');
+    const { setupToken } = begun;
+    expect(stored(h.storage, 'a')!.totp).toBeNull();
+    expect(stored(h.storage, 'a')!.totpSetups).toHaveLength(1); // pending
     await expectSealed(h, 'a', secret, cipher);
 
-    // A refresh hands back the same secret; a new account name is written.
-    expect(await h.tf.beginTotpSetup('a', { account: 'ann@example.com' })).toEqual(begun);
-    expect((await h.tf.beginTotpSetup('a', { account: 'ann.lee@example.com' })).ok).toBe(true);
+    // A refresh (with the set-up token) hands back the same secret; a new account name is written.
+    expect(await h.tf.beginTotpSetup('a', { account: 'ann@example.com', setupToken })).toEqual(begun);
+    expect((await h.tf.beginTotpSetup('a', { account: 'ann.lee@example.com', setupToken })).ok).toBe(true);
+    expect(stored(h.storage, 'a')!.totpSetups).toMatchObject([{ account: 'ann.lee@example.com' }]);
     await expectSealed(h, 'a', secret, cipher);
 
-    expect(await h.tf.confirmTotpSetup('a', wrongCode(secret, now(h)))).toMatchObject({ reason: 'invalid-code' });
+    expect(await h.tf.confirmTotpSetup('a', wrongCode(secret, now(h)), { setupToken })).toMatchObject({ reason: 'invalid-code' });
     await expectSealed(h, 'a', secret, cipher);
-    expect(await h.tf.confirmTotpSetup('a', codeAt(secret, now(h)))).toEqual({ ok: true, method: 'totp' });
-    expect(stored(h.storage, 'a')!.totp!.status).toBe('active');
+    expect(await h.tf.confirmTotpSetup('a', codeAt(secret, now(h)), { setupToken })).toEqual({ ok: true, method: 'totp' });
+    expect(stored(h.storage, 'a')!.totp).not.toBeNull(); // active
+    expect(stored(h.storage, 'a')!.totpSetups).toEqual([]);
     await expectSealed(h, 'a', secret, cipher);
 
     h.clock.advance(STEP_MS);
@@ -138,7 +153,7 @@ describe('with a secretCipher the stored JSON never contains the TOTP secret', (
     for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
     expect((await h.tf.status('a')).lockedUntil).not.toBeNull();
     await expectSealed(h, 'a', secret, cipher);
-    expect(await h.tf.admin.unlock('a')).toEqual({ ok: true, wasLocked: true });
+    expect(await h.tf.admin.unlock('a')).toEqual({ ok: true, wasLocked: true, wasSuspended: false });
     await expectSealed(h, 'a', secret, cipher);
 
     await enrollEmail(h, 'a');
@@ -152,7 +167,8 @@ describe('with a secretCipher the stored JSON never contains the TOTP secret', (
     // Admin provisioning: active at once, sealed at once.
     const provisioned = await h.tf.admin.provisionTotp('b', { account: 'bob@example.com' });
     if (!provisioned.ok) throw new Error('refused');
-    expect(stored(h.storage, 'b')!.totp!.status).toBe('active');
+    expect(stored(h.storage, 'b')!.totp).toMatchObject({ provisionedBy: 'admin', activatedAt: expect.any(Number) }); // active
+    expect(stored(h.storage, 'b')!.totpSetups).toEqual([]);
     await expectSealed(h, 'b', provisioned.secret, cipher);
 
     // After removal and a restart, the new secret is sealed too.
@@ -161,8 +177,10 @@ describe('with a secretCipher the stored JSON never contains the TOTP secret', (
     if (!again.ok) throw new Error('refused');
     expect(again.secret).not.toBe(secret);
     await expectSealed(h, 'a', again.secret, cipher);
-    const restarted = await h.tf.beginTotpSetup('a', { account: 'ann@example.com', restart: true, sessionVerified: true });
+    // Without the set-up token, a new set-up begins (the restart).
+    const restarted = await h.tf.beginTotpSetup('a', { account: 'ann@example.com', sessionVerified: true });
     if (!restarted.ok) throw new Error('refused');
+    expect(restarted.secret).not.toBe(again.secret);
     await expectSealed(h, 'a', restarted.secret, cipher);
     for (const form of secretForms(again.secret)) expect(h.storage.raw('a')).not.toContain(form);
   });
@@ -217,11 +235,12 @@ describe('a secret stored plain, before the cipher was configured', () => {
     if (!begun.ok) throw new Error('refused');
     const cipher = aesGcmSecretCipher({ keys: [{ id: 'k1', key: randomKey() }] });
     const h = cipherHarness(cipher, {}, plain);
-    expect(await h.tf.beginTotpSetup('a', { account: 'ann@example.com' })).toEqual(begun);
-    expect(stored(h.storage, 'a')!.totp!.secretEncrypted).toBe(false); // a refresh writes nothing
-    expect((await h.tf.beginTotpSetup('a', { account: 'renamed@example.com' })).ok).toBe(true);
+    const { setupToken } = begun;
+    expect(await h.tf.beginTotpSetup('a', { account: 'ann@example.com', setupToken })).toEqual(begun);
+    expect(stored(h.storage, 'a')!.totpSetups[0]!.secretEncrypted).toBe(false); // a refresh writes nothing
+    expect((await h.tf.beginTotpSetup('a', { account: 'renamed@example.com', setupToken })).ok).toBe(true);
     await expectSealed(h, 'a', begun.secret, cipher);
-    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken })).toEqual({ ok: true, method: 'totp' });
   });
 });
 
@@ -272,16 +291,19 @@ describe('a secret that no longer decrypts (its key removed)', () => {
     const A = { id: 'k-a', key: randomKey() };
     const old = cipherHarness(aesGcmSecretCipher({ keys: [A] }));
     let secret: string;
+    let setupToken = '';
     if (pending) {
       const begun = await old.tf.beginTotpSetup('a', { account: 'ann@example.com' });
       if (!begun.ok) throw new Error('refused');
       secret = begun.secret;
+      setupToken = begun.setupToken;
     } else {
       secret = await enroll(old, 'a');
     }
-    const sealed = stored(old.storage, 'a')!.totp!.secret;
+    const r = stored(old.storage, 'a')!;
+    const sealed = pending ? r.totpSetups[0]!.secret : r.totp!.secret;
     const h = cipherHarness(aesGcmSecretCipher({ keys: [{ id: 'k-b', key: randomKey() }] }), {}, old);
-    return { h, secret, sealed };
+    return { h, secret, sealed, setupToken };
   };
 
   it('policy, status, email set-up and login and admin calls still work; the value is kept byte for byte', async () => {
@@ -316,15 +338,15 @@ describe('a secret that no longer decrypts (its key removed)', () => {
     const begun = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
     if (!begun.ok) throw new Error('refused');
     expect(begun.secret).not.toBe(secret);
-    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken: begun.setupToken })).toEqual({ ok: true, method: 'totp' });
     expect(stored(h.storage, 'a')!.totp!.secret).toMatch(/^v1\.k-b\./);
   });
 
-  it('a pending one: a refresh and a confirmation reject; restart: true begins afresh', async () => {
-    const { h, secret } = await undecryptable(true);
-    await rejectsWith(h.tf.beginTotpSetup('a', { account: 'ann@example.com' }), 'SECRET_DECRYPT_FAILED');
-    await rejectsWith(h.tf.confirmTotpSetup('a', codeAt(secret, now(h))), 'SECRET_DECRYPT_FAILED');
-    const restarted = await h.tf.beginTotpSetup('a', { account: 'ann@example.com', restart: true });
+  it('a pending one: a refresh and a confirmation reject; a begin without the token begins afresh', async () => {
+    const { h, secret, setupToken } = await undecryptable(true);
+    await rejectsWith(h.tf.beginTotpSetup('a', { account: 'ann@example.com', setupToken }), 'SECRET_DECRYPT_FAILED');
+    await rejectsWith(h.tf.confirmTotpSetup('a', codeAt(secret, now(h)), { setupToken }), 'SECRET_DECRYPT_FAILED');
+    const restarted = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
     expect(restarted.ok).toBe(true);
   });
 
@@ -364,9 +386,9 @@ describe('the cipher is called only where needed', () => {
     const begun = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
     if (!begun.ok) throw new Error('refused');
     expect([cipher.encrypts, cipher.decrypts]).toEqual([1, 0]);
-    await h.tf.beginTotpSetup('a', { account: 'ann@example.com' }); // refresh: shows the secret again
+    await h.tf.beginTotpSetup('a', { account: 'ann@example.com', setupToken: begun.setupToken }); // refresh: shows the secret again
     expect([cipher.encrypts, cipher.decrypts]).toEqual([1, 1]);
-    await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)));
+    await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken: begun.setupToken });
     expect([cipher.encrypts, cipher.decrypts]).toEqual([1, 2]);
 
     await h.tf.policy('a');

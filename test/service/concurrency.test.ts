@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/memory.js';
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
-import type { AgentRecord } from '../../src/record.js';
+import type { AgentRecord } from '../../src/record/schema.js';
 import type { TotpCheckResult } from '../../src/service.js';
 import { DelayedStorage, STEP_MS, codeAt, enroll, harness, stored, wrongCode, type Harness } from './_helpers.js';
 
@@ -74,7 +74,7 @@ describe.each(STORAGES)('on $name', ({ make }) => {
     const status = await h.tf.status('a');
     expect(status.failures).toBe(5);
     expect(status.lockedUntil?.getTime()).toBe(lockEnd);
-    expect(stored(h.storage, 'a')!.throttle).toEqual({ failures: 5, lockedUntil: lockEnd, lastFailureAt: now });
+    expect(stored(h.storage, 'a')!.throttle).toEqual({ failures: 5, lockedUntil: lockEnd, lastFailureAt: now, suspendedAt: null });
     expect(h.events.filter((e) => e.type === 'throttle.locked')).toHaveLength(1);
     expect(h.events.filter((e) => e.reason === 'invalid-code')).toHaveLength(5);
   });
@@ -106,16 +106,34 @@ describe.each(STORAGES)('on $name', ({ make }) => {
     if (checked < 20) expect(rejected.length).toBeGreaterThan(0);
   });
 
-  it('parallel beginTotpSetup on a fresh agent: one creates, all return the same secret', async () => {
+  it('parallel beginTotpSetup refreshes (same set-up token): one creates, all return the same secret', async () => {
     const h = harnessOn(make);
+    const begun = await h.tf.beginTotpSetup('a', { account: 'a@example.com' });
+    if (!begun.ok) throw new Error('setup refused');
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => h.tf.beginTotpSetup('a', { account: 'a@example.com' })),
+      Array.from({ length: 50 }, () => h.tf.beginTotpSetup('a', { account: 'a@example.com', setupToken: begun.setupToken })),
     );
     const secrets = new Set(results.map((r) => (r.ok ? r.secret : r.reason)));
     expect(secrets.size).toBe(1);
     const [secret] = secrets;
-    expect(stored(h.storage, 'a')!.totp).toMatchObject({ status: 'pending', secret });
+    expect(secret).toBe(begun.secret);
+    for (const r of results) expect(r).toEqual(begun);
+    const record = stored(h.storage, 'a')!;
+    expect(record.totp).toBeNull();
+    expect(record.totpSetups).toHaveLength(1);
+    expect(record.totpSetups[0]).toMatchObject({ secret });
     expect(h.events.filter((e) => e.type === 'totp.setup.started')).toHaveLength(1);
+  });
+
+  it('parallel beginTotpSetup without a token on a fresh agent: each begins its own set-up, none is lost', async () => {
+    const h = harnessOn(make);
+    const results = await Promise.all(Array.from({ length: 3 }, () => h.tf.beginTotpSetup('a', { account: 'a@example.com' })));
+    const secrets = results.map((r) => (r.ok ? r.secret : r.reason));
+    expect(new Set(secrets).size).toBe(3);
+    const record = stored(h.storage, 'a')!;
+    expect(record.totp).toBeNull();
+    expect(record.totpSetups.map((s) => s.secret).sort()).toEqual([...secrets].sort());
+    expect(h.events.filter((e) => e.type === 'totp.setup.started')).toHaveLength(3);
   });
 
   it('parallel confirmTotpSetup with the same valid code: exactly one ok, the rest already-enrolled', async () => {
@@ -124,10 +142,11 @@ describe.each(STORAGES)('on $name', ({ make }) => {
     if (!begun.ok) throw new Error('setup refused');
     const code = codeAt(begun.secret, h.clock.now().getTime());
 
-    const results = await Promise.all(Array.from({ length: 50 }, () => h.tf.confirmTotpSetup('a', code)));
+    const results = await Promise.all(Array.from({ length: 50 }, () => h.tf.confirmTotpSetup('a', code, { setupToken: begun.setupToken })));
 
     expect(tally(results)).toEqual({ ok: 1, 'already-enrolled': 49 });
-    expect(stored(h.storage, 'a')!.totp!.status).toBe('active');
+    expect(stored(h.storage, 'a')!.totp).toMatchObject({ secret: begun.secret, activatedAt: expect.any(Number) }); // active
+    expect(stored(h.storage, 'a')!.totpSetups).toEqual([]);
     expect(h.events.filter((e) => e.type === 'totp.setup.confirmed')).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/memory.js';
 import { storageConformance } from '../../src/testing/conformance.js';
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
-import type { AgentRecord } from '../../src/record.js';
+import type { AgentRecord } from '../../src/record/schema.js';
 
 describe('MemoryStorage passes the storage conformance kit', () => {
   for (const t of storageConformance(() => new MemoryStorage())) it(t.name, t.run);
@@ -107,7 +107,7 @@ describe('the conformance kit reports broken storages', () => {
 
   it('a storage that changes the key order (as jsonb does) passes every check', async () => {
     const storage = new BrokenStorage('reorders-keys');
-    const rec = { ...(await import('../../src/record.js')).emptyRecord(1) };
+    const rec = { ...(await import('../../src/record/schema.js')).emptyRecord(1) };
     await storage.save('a', rec, null);
     expect(Object.keys((await storage.load('a'))!.record)).toEqual(Object.keys(rec).reverse()); // it really reorders
     expect(await failures(() => new BrokenStorage('reorders-keys'))).toEqual([]);

@@ -300,9 +300,10 @@ describe('no event carries a code, an address, a hash or a secret', () => {
     const begun = await h.tf.beginTotpSetup('a', { account: address });
     if (!begun.ok) throw new Error('refused');
     const secret = begun.secret;
-    await h.tf.confirmTotpSetup('a', wrongCode(secret, now(h)));
+    const { setupToken } = begun;
+    await h.tf.confirmTotpSetup('a', wrongCode(secret, now(h)), { setupToken });
     h.clock.advance(30_000);
-    expect(await h.tf.confirmTotpSetup('a', codeAt(secret, now(h)))).toMatchObject({ ok: true });
+    expect(await h.tf.confirmTotpSetup('a', codeAt(secret, now(h)), { setupToken })).toMatchObject({ ok: true });
     failNext = 1;
     await h.tf.sendEmailCode('a', { to: address }); // refused: TOTP is active, the session not verified
     await h.tf.sendEmailCode('a', { to: address, sessionVerified: true });
@@ -343,7 +344,7 @@ describe('no event carries a code, an address, a hash or a secret', () => {
     expect(codes.length).toBeGreaterThan(10);
     for (const code of codes) expect(text).not.toContain(code);
     for (const a of [address, typed, address.toLowerCase(), 'zq.lee', 'mailbox-host', 'other@']) expect(text.toLowerCase()).not.toContain(a.toLowerCase());
-    for (const s of [secret, begun.formattedSecret, secret.toLowerCase()]) expect(text).not.toContain(s);
+    for (const s of [secret, begun.formattedSecret, secret.toLowerCase(), setupToken]) expect(text).not.toContain(s);
     expect(hashes.length).toBeGreaterThan(4);
     for (const x of hashes) expect(text).not.toContain(x);
   });

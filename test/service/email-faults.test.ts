@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/memory.js';
-import { emptyRecord, type AgentRecord } from '../../src/record.js';
+import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
 import type { TwoFactorOptions } from '../../src/service.js';
 import {
   ADDRESS,

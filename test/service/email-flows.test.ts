@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemoryMailer, MemoryStorage, manualClock } from '../../src/memory.js';
 import type { EmailMessage, Mailer } from '../../src/ports.js';
 import { createTwoFactor } from '../../src/service.js';
-import { emptyRecord, type AgentRecord } from '../../src/record.js';
+import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
 import type { EmailTemplateInput } from '../../src/email/challenge.js';
 import {
   ADDRESS,
@@ -476,7 +476,7 @@ describe('the throttle is shared with TOTP', () => {
     for (let i = 0; i < 3; i++) await h.tf.verifyEmailCode('a', otherCode(code));
     expect((await h.tf.status('a')).failures).toBe(4);
     expect(await h.tf.verifyEmailCode('a', code)).toMatchObject({ ok: true });
-    expect(stored(h.storage, 'a')!.throttle).toEqual({ failures: 0, lockedUntil: null, lastFailureAt: null });
+    expect(stored(h.storage, 'a')!.throttle).toEqual({ failures: 0, lockedUntil: null, lastFailureAt: null, suspendedAt: null });
   });
 });
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { TwoFactorEvent, TwoFactorEventType } from '../../src/ports.js';
-import type { TwoFactor } from '../../src/service.js';
+import type { TwoFactor, TwoFactorOptions } from '../../src/service.js';
 import { STEP_MS, T0, TOTP_ONLY, codeAt, enroll, harness, settle, stored, wrongCode, type Harness } from './_helpers.js';
 
 const now = (h: Harness) => h.clock.now().getTime();
@@ -30,6 +30,7 @@ function expectWellFormed(events: readonly TwoFactorEvent[], agentId: string, at
 interface Change {
   name: string;
   settings?: PolicySettings;
+  throttle?: TwoFactorOptions['throttle'];
   setup: (h: Harness) => Promise<string | undefined>;
   run: (tf: TwoFactor, secret: string | undefined, h: Harness) => Promise<unknown>;
   /** The events, in order: [type, outcome, reason?]. */
@@ -37,13 +38,25 @@ interface Change {
 }
 
 const none = async () => undefined;
+/** The set-up token of each harness's latest `pending` set-up (what the host keeps in its session). */
+const setupTokens = new WeakMap<Harness, string>();
+const tokenOf = (h: Harness) => setupTokens.get(h) ?? '';
 const pending = async (h: Harness) => {
   const r = await h.tf.beginTotpSetup('a', { account: 'a@example.com' });
+  if (r.ok) setupTokens.set(h, r.setupToken);
   return r.ok ? r.secret : undefined;
 };
 const lockedAgent = async (h: Harness) => {
   const secret = await enroll(h, 'a');
   for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
+  return secret;
+};
+/** A hard limit of 3 failures: the 2nd locks for 30 s, the 3rd (after the lock) suspends. */
+const LOW_LIMIT: TwoFactorOptions['throttle'] = { freeFailures: 2, maxConsecutiveFailures: 3 };
+/** Under LOW_LIMIT: one failure short of the hard limit, the lock over once the clock moves a step. */
+const nearLimit = async (h: Harness) => {
+  const secret = await enroll(h, 'a');
+  for (let i = 0; i < 2; i++) await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
   return secret;
 };
 
@@ -58,15 +71,25 @@ const CHANGES: Change[] = [
   },
   { name: 'beginTotpSetup', setup: none, run: (tf) => tf.beginTotpSetup('a', { account: 'a@example.com' }), expected: [['totp.setup.started', 'success']] },
   {
-    name: 'beginTotpSetup restart',
+    // Without the set-up token a new set-up begins beside the pending one (what `restart` was).
+    name: 'beginTotpSetup again without the set-up token (a restart)',
     setup: pending,
-    run: (tf) => tf.beginTotpSetup('a', { account: 'a@example.com', restart: true }),
-    expected: [['totp.setup.started', 'success', 'restarted']],
+    run: (tf) => tf.beginTotpSetup('a', { account: 'a@example.com' }),
+    expected: [['totp.setup.started', 'success']],
+  },
+  {
+    name: 'beginTotpSetup that drops the oldest of 3 pending set-ups',
+    setup: async (h) => {
+      for (let i = 0; i < 3; i++) await pending(h);
+      return undefined;
+    },
+    run: (tf) => tf.beginTotpSetup('a', { account: 'a@example.com' }),
+    expected: [['totp.setup.started', 'success', 'oldest-dropped']],
   },
   {
     name: 'confirmTotpSetup',
     setup: pending,
-    run: (tf, s, h) => tf.confirmTotpSetup('a', codeAt(s!, now(h))),
+    run: (tf, s, h) => tf.confirmTotpSetup('a', codeAt(s!, now(h)), { setupToken: tokenOf(h) }),
     expected: [['totp.setup.confirmed', 'success']],
   },
   {
@@ -106,11 +129,30 @@ const CHANGES: Change[] = [
   },
   { name: 'admin.remove', setup: (h) => enroll(h, 'a'), run: (tf) => tf.admin.remove('a'), expected: [['admin.removed', 'success', 'totp']] },
   { name: 'admin.unlock', setup: lockedAgent, run: (tf) => tf.admin.unlock('a'), expected: [['admin.unlocked', 'success']] },
+  {
+    name: 'verifyTotp wrong code that reaches the hard limit',
+    throttle: LOW_LIMIT,
+    setup: nearLimit,
+    run: (tf, s, h) => tf.verifyTotp('a', wrongCode(s!, now(h))),
+    expected: [['totp.failed', 'failure', 'invalid-code'], ['throttle.suspended', 'failure', 'too-many-failures']],
+  },
+  {
+    name: 'admin.unlock of a suspended agent',
+    throttle: LOW_LIMIT,
+    setup: async (h) => {
+      const s = await nearLimit(h);
+      h.clock.advance(STEP_MS);
+      await h.tf.verifyTotp('a', wrongCode(s, now(h)));
+      return s;
+    },
+    run: (tf) => tf.admin.unlock('a'),
+    expected: [['admin.unlocked', 'success', 'suspended']],
+  },
 ];
 
 describe('every state change emits its events', () => {
   it.each(CHANGES)('$name', async (c) => {
-    const h = harness({ settings: c.settings ?? TOTP_ONLY });
+    const h = harness({ settings: c.settings ?? TOTP_ONLY, ...(c.throttle === undefined ? {} : { throttle: c.throttle }) });
     const secret = await c.setup(h);
     h.clock.advance(STEP_MS); // a fresh step, so valid codes are not replays
     const before = h.storage.raw('a');
@@ -136,8 +178,9 @@ describe('every state change emits its events', () => {
     await pending(h);
     const before = stored(h.storage, 'a')!;
     h.events.length = 0;
-    await h.tf.beginTotpSetup('a', { account: 'renamed@example.com' });
-    expect(stored(h.storage, 'a')!.totp!.account).not.toBe(before.totp!.account); // the record changed ...
+    await h.tf.beginTotpSetup('a', { account: 'renamed@example.com', setupToken: tokenOf(h) });
+    expect(stored(h.storage, 'a')!.totpSetups).toHaveLength(1); // a refresh, not a new set-up
+    expect(stored(h.storage, 'a')!.totpSetups[0]!.account).not.toBe(before.totpSetups[0]!.account); // the record changed ...
     expect(h.events.length).toBeGreaterThan(0); // ... so an audit event is due (the type is the implementer's call)
     expectWellFormed(h.events, 'a', now(h));
     expect(h.events.every((e) => e.method === 'totp' && e.outcome === 'success')).toBe(true);
@@ -157,10 +200,10 @@ describe('every state change emits its events', () => {
 
   it('calls that change nothing emit nothing (refresh, status, repeated setEnforced, unlock of a clean agent)', async () => {
     const h = harness();
-    await h.tf.beginTotpSetup('a', { account: 'a@example.com' });
+    await pending(h);
     await h.tf.admin.setEnforced('b', true);
     h.events.length = 0;
-    await h.tf.beginTotpSetup('a', { account: 'a@example.com' });
+    await h.tf.beginTotpSetup('a', { account: 'a@example.com', setupToken: tokenOf(h) });
     await h.tf.status('a');
     await h.tf.policy('a');
     await h.tf.admin.setEnforced('b', true);
@@ -198,12 +241,14 @@ describe('every failed verification emits a totp.failed event', () => {
 
   it.each([
     { name: 'no pending set-up', reason: 'no-pending-setup', prepare: 'none' },
+    { name: 'an unknown set-up token', reason: 'no-pending-setup', prepare: 'pending' },
     { name: 'already enrolled', reason: 'already-enrolled', prepare: 'enrolled' },
   ] as const)('confirmTotpSetup: $name', async ({ reason, prepare }) => {
     const h = harness();
     if (prepare === 'enrolled') await enroll(h, 'a');
+    if (prepare === 'pending') await pending(h);
     h.events.length = 0;
-    expect(await h.tf.confirmTotpSetup('a', '123456')).toMatchObject({ ok: false, reason });
+    expect(await h.tf.confirmTotpSetup('a', '123456', { setupToken: 'not-a-token-of-this-agent' })).toMatchObject({ ok: false, reason });
     expect(h.events.map((e) => [e.type, e.outcome, e.reason])).toEqual([['totp.failed', 'failure', reason]]);
   });
 });
@@ -224,7 +269,7 @@ describe('events never carry a secret or a submitted code', () => {
     secrets.push(begun.secret);
     const confirmCode = codeAt(begun.secret, now(h));
     submitted.push(confirmCode);
-    await h.tf.confirmTotpSetup('a', confirmCode);
+    await h.tf.confirmTotpSetup('a', confirmCode, { setupToken: begun.setupToken });
     h.clock.advance(STEP_MS);
     await verify(codeAt(begun.secret, now(h)));
     await verify(codeAt(begun.secret, now(h))); // replay
@@ -242,6 +287,7 @@ describe('events never carry a secret or a submitted code', () => {
     const text = JSON.stringify(h.events);
     for (const secret of secrets) expect(text).not.toContain(secret.slice(0, 10));
     for (const code of submitted) expect(text).not.toContain(code);
+    expect(text).not.toContain(begun.setupToken);
     expect(text).not.toContain('ann@example.com');
   });
 });
@@ -259,7 +305,8 @@ describe('a failing event handler', () => {
     await settle();
 
     expect(result).toEqual({ ok: true, method: 'totp' });
-    expect(stored(h.storage, 'a')!.totp).toMatchObject({ status: 'active', lastStep: now(h) / STEP_MS });
+    expect(stored(h.storage, 'a')!.totp).toMatchObject({ activatedAt: expect.any(Number), lastStep: now(h) / STEP_MS }); // active
+    expect(stored(h.storage, 'a')!.totpSetups).toEqual([]);
     // One report per event: set-up started, set-up confirmed, verified.
     expect(reported.map(([e, event]) => [e, event.type])).toEqual([
       [error, 'totp.setup.started'],

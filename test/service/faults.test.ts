@@ -8,8 +8,8 @@ import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/memory.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
-import { emptyRecord, type AgentRecord } from '../../src/record.js';
-import type { TwoFactor } from '../../src/service.js';
+import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
+import type { TwoFactor, TwoFactorOptions } from '../../src/service.js';
 import {
   FaultyStorage,
   T0,
@@ -27,6 +27,7 @@ const GRACE_DAYS: PolicySettings = { totp: true, email: false, requireAll: true,
 interface FaultCase {
   name: string;
   settings?: PolicySettings;
+  throttle?: TwoFactorOptions['throttle'];
   /** Brings agent 'a' to the state the operation starts from (storage not faulty yet). */
   setup: (h: Harness) => Promise<unknown>;
   /** The operation; `ctx` is what setup returned. */
@@ -34,10 +35,15 @@ interface FaultCase {
 }
 
 const seedEmpty = (h: Harness) => h.storage.save('a', emptyRecord(T0), null);
-const pending = async (h: Harness) => {
+/** A pending set-up: its secret (the agent's app) and its set-up token (the host's session). */
+interface Pending {
+  secret: string;
+  setupToken: string;
+}
+const pending = async (h: Harness): Promise<Pending> => {
   const r = await h.tf.beginTotpSetup('a', { account: 'a@example.com' });
   if (!r.ok) throw new Error('setup refused');
-  return r.secret;
+  return { secret: r.secret, setupToken: r.setupToken };
 };
 const locked = async (h: Harness) => {
   const secret = await enroll(h, 'a');
@@ -51,17 +57,22 @@ const CASES: FaultCase[] = [
   { name: 'skipSetup starting a { days } grace', settings: GRACE_DAYS, setup: seedEmpty, run: (tf) => tf.skipSetup('a') },
   { name: 'beginTotpSetup (fresh agent)', setup: async () => {}, run: (tf) => tf.beginTotpSetup('a', { account: 'a@example.com' }) },
   { name: 'beginTotpSetup (existing record)', setup: seedEmpty, run: (tf) => tf.beginTotpSetup('a', { account: 'a@example.com' }) },
-  { name: 'beginTotpSetup refresh with a new account', setup: pending, run: (tf) => tf.beginTotpSetup('a', { account: 'new@example.com' }) },
-  { name: 'beginTotpSetup restart', setup: pending, run: (tf) => tf.beginTotpSetup('a', { account: 'a@example.com', restart: true }) },
+  {
+    name: 'beginTotpSetup refresh with a new account',
+    setup: pending,
+    run: (tf, p) => tf.beginTotpSetup('a', { account: 'new@example.com', setupToken: (p as Pending).setupToken }),
+  },
+  // Without the set-up token, a new set-up begins beside the pending one (what `restart` was).
+  { name: 'beginTotpSetup restart (no set-up token)', setup: pending, run: (tf) => tf.beginTotpSetup('a', { account: 'a@example.com' }) },
   {
     name: 'confirmTotpSetup with a valid code',
     setup: pending,
-    run: (tf, secret, h) => tf.confirmTotpSetup('a', codeAt(secret as string, h.clock.now().getTime())),
+    run: (tf, p, h) => tf.confirmTotpSetup('a', codeAt((p as Pending).secret, h.clock.now().getTime()), { setupToken: (p as Pending).setupToken }),
   },
   {
     name: 'confirmTotpSetup with a wrong code',
     setup: pending,
-    run: (tf, secret, h) => tf.confirmTotpSetup('a', wrongCode(secret as string, h.clock.now().getTime())),
+    run: (tf, p, h) => tf.confirmTotpSetup('a', wrongCode((p as Pending).secret, h.clock.now().getTime()), { setupToken: (p as Pending).setupToken }),
   },
   {
     name: 'verifyTotp with a valid code',
@@ -82,6 +93,18 @@ const CASES: FaultCase[] = [
     },
     run: (tf, secret, h) => tf.verifyTotp('a', wrongCode(secret as string, h.clock.now().getTime())),
   },
+  {
+    // A hard limit of 3: the 2nd failure locks for 30 s, the 3rd (after the lock) suspends.
+    name: 'verifyTotp with the wrong code that reaches the hard limit (suspends)',
+    throttle: { freeFailures: 2, maxConsecutiveFailures: 3 },
+    setup: async (h) => {
+      const secret = await enroll(h, 'a');
+      for (let i = 0; i < 2; i++) await h.tf.verifyTotp('a', wrongCode(secret, h.clock.now().getTime()));
+      h.clock.advance(30_000);
+      return secret;
+    },
+    run: (tf, secret, h) => tf.verifyTotp('a', wrongCode(secret as string, h.clock.now().getTime())),
+  },
   { name: 'admin.provisionTotp (fresh agent)', setup: async () => {}, run: (tf) => tf.admin.provisionTotp('a', { account: 'a@example.com' }) },
   { name: 'admin.provisionTotp over a pending set-up', setup: pending, run: (tf) => tf.admin.provisionTotp('a', { account: 'a@example.com' }) },
   { name: 'admin.setEnforced(true) (fresh agent)', setup: async () => {}, run: (tf) => tf.admin.setEnforced('a', true) },
@@ -94,10 +117,10 @@ const CASES: FaultCase[] = [
 ];
 
 /** A harness whose service goes through a FaultyStorage over `h.storage`. */
-function faultyHarness(settings: PolicySettings = TOTP_ONLY): Harness & { faulty: FaultyStorage } {
+function faultyHarness(settings: PolicySettings = TOTP_ONLY, throttle?: TwoFactorOptions['throttle']): Harness & { faulty: FaultyStorage } {
   const memory = new MemoryStorage();
   const faulty = new FaultyStorage(memory);
-  const h = harness({ storage: faulty, settings });
+  const h = harness({ storage: faulty, settings, ...(throttle === undefined ? {} : { throttle }) });
   return { ...h, storage: memory, faulty };
 }
 
@@ -108,7 +131,7 @@ describe.each([
   it.each(CASES)('$name: STORAGE_FAILED with the cause, record unchanged, no event', async (c) => {
     let tested = 0;
     for (let n = 1; ; n++) {
-      const h = faultyHarness(c.settings);
+      const h = faultyHarness(c.settings, c.throttle);
       const ctx = await c.setup(h);
       const before = h.storage.raw('a');
       h.events.length = 0;
@@ -149,12 +172,13 @@ describe('a save that always loses', () => {
   it.each(CASES.filter((c) => c.name !== 'status'))('$name: STORAGE_CONFLICT after exactly 8 attempts, record unchanged', async (c) => {
     // Set up through a working service, then run the operation through one on the same
     // records (and the same time) whose saves all lose.
-    const h = harness({ settings: c.settings ?? TOTP_ONLY });
+    const throttle = c.throttle === undefined ? {} : { throttle: c.throttle };
+    const h = harness({ settings: c.settings ?? TOTP_ONLY, ...throttle });
     const ctx = await c.setup(h);
     const memory = h.storage;
     const before = memory.raw('a');
     const losing = new NeverWinsOver(memory);
-    const h2 = harness({ storage: losing, settings: c.settings ?? TOTP_ONLY });
+    const h2 = harness({ storage: losing, settings: c.settings ?? TOTP_ONLY, ...throttle });
     h2.clock.set(h.clock.now());
 
     const error = await rejectsWith(c.run(h2.tf, ctx, { ...h2, storage: memory }), 'STORAGE_CONFLICT');

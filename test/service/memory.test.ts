@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, manualClock } from '../../src/memory.js';
-import { emptyRecord } from '../../src/record.js';
+import { emptyRecord } from '../../src/record/schema.js';
 import { BAD_TIMES } from '../_bad-inputs.js';
 
 describe('manualClock', () => {

@@ -9,7 +9,7 @@
  * `{ type: 'done', run, value, stats, pid }`, `{ type: 'failed', run, error }`.
  */
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
-import type { AgentRecord } from '../../src/record.js';
+import type { AgentRecord } from '../../src/record/schema.js';
 import { SCENARIOS, type ScenarioContext } from './_scenarios.js';
 import { connect, type Backend } from './_servers.js';
 

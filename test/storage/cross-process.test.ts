@@ -124,7 +124,7 @@ for (const { backend, url } of BACKENDS) {
       expect(reference.outcomes).toEqual({ 'invalid-code': 5, locked: 195 });
       expect(tally(results.flatMap((r) => r.value))).toEqual(reference.outcomes);
       expect((await parent.storage.load(agentId))!.record.throttle).toEqual(reference.throttle);
-      expect(reference.throttle).toEqual({ failures: 5, lockedUntil: at + 30_000, lastFailureAt: at });
+      expect(reference.throttle).toEqual({ failures: 5, lockedUntil: at + 30_000, lastFailureAt: at, suspendedAt: null });
     });
 
     it('one email code, 10 calls from each process at once: exactly one accepted, the challenge consumed', async () => {
@@ -145,7 +145,7 @@ for (const { backend, url } of BACKENDS) {
       const wrong = code === '000000' ? '111111' : '000000';
       const results = await workers.run<string[]>('verify-email', {
         agentId, code: wrong, at: T0 + 1000, settings: EMAIL_ONLY, calls: 10,
-        throttle: { freeFailures: 100 }, storageAttempts: 100,
+        throttle: { freeFailures: 100, maxConsecutiveFailures: 1000 }, storageAttempts: 100,
       });
       const outcomes = tally(results.flatMap((r) => r.value));
       // Each checked code is one used attempt; the 5th burns the challenge, the rest are refused unchecked.
@@ -160,7 +160,7 @@ for (const { backend, url } of BACKENDS) {
       const agentId = `xp-${run}-wrong100`;
       const secret = await provision(parent.storage, agentId);
       const at = T0 + STEP_MS;
-      const throttle = { freeFailures: 100 };
+      const throttle = { freeFailures: 100, maxConsecutiveFailures: 1000 };
       const results = await workers.run<string[]>('verify-totp', {
         agentId, code: wrongCode(secret, at), at, settings: TOTP_ONLY, calls: 50, parallel: false, throttle, storageAttempts: 100,
       });
@@ -169,7 +169,7 @@ for (const { backend, url } of BACKENDS) {
       expect(reference.outcomes).toEqual({ 'invalid-code': 100, locked: 100 });
       expect(tally(results.flatMap((r) => r.value))).toEqual(reference.outcomes);
       expect((await parent.storage.load(agentId))!.record.throttle).toEqual(reference.throttle);
-      expect(reference.throttle).toEqual({ failures: 100, lockedUntil: at + 30_000, lastFailureAt: at });
+      expect(reference.throttle).toEqual({ failures: 100, lockedUntil: at + 30_000, lastFailureAt: at, suspendedAt: null });
     });
   });
 }

@@ -131,7 +131,7 @@ describe.runIf(url !== undefined)('PostgreSQL storage (examples/storage/postgres
       victims = pgPool(url!, { max: 4, application_name: app });
       storage = pgStorage(victims, table);
       clock = manualClock(T0);
-      tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: TOTP_ONLY, clock, throttle: { freeFailures: 100 } });
+      tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: TOTP_ONLY, clock, throttle: { freeFailures: 100, maxConsecutiveFailures: 1000 } });
     });
     afterAll(async () => {
       await victims?.end();
