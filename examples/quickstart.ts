@@ -1,9 +1,11 @@
 /**
- * twofold quickstart: `npm run demo` runs this file.
+ * twofold quickstart: `npm run quickstart` runs this file.
  *
  * Part 1 uses the pure OTP functions: a secret, its otpauth:// URI, a QR code, a code.
- * Part 2 uses the service a host wires into its login: policy, set-up, login, replay,
- * lockout and an admin removing 2FA, with in-memory storage and a manual clock.
+ * Part 2 uses the service a host wires into its login: policy, set-up (its set-up token
+ * passed back on a refresh and to the confirmation), login, replay, lockout, an admin's unlock
+ * (which says whether the agent was locked or suspended) and removal of 2FA, with in-memory
+ * storage and a manual clock.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -51,10 +53,14 @@ async function main(): Promise<void> {
   const setup = await twoFactor.beginTotpSetup('ann', { account: 'ann@acme.test' });
   if (!setup.ok) throw new Error(`set-up refused: ${setup.reason}`);
   line('set-up: secret', setup.formattedSecret);
-  const refresh = await twoFactor.beginTotpSetup('ann', { account: 'ann@acme.test' });
-  line('page refresh, same?', refresh.ok && refresh.secret === setup.secret);
+  line('set-up expires at', setup.expiresAt.toISOString());
+  // The host keeps setupToken in its server-side session (never in a URL or a form), and
+  // passes it back: a page refresh then shows the same secret, and only this session confirms.
+  const { setupToken } = setup;
+  const refresh = await twoFactor.beginTotpSetup('ann', { account: 'ann@acme.test', setupToken });
+  line('page refresh, same?', refresh.ok && refresh.secret === setup.secret && refresh.setupToken === setupToken);
   const appCode = () => totp(setup.secret, { at: clock.now() }); // what the phone shows
-  line('confirm with the app', await twoFactor.confirmTotpSetup('ann', appCode()));
+  line('confirm with the app', await twoFactor.confirmTotpSetup('ann', appCode(), { setupToken }));
 
   clock.advance(60_000);
   const second = await twoFactor.policy('ann');
@@ -70,7 +76,8 @@ async function main(): Promise<void> {
     const r = await twoFactor.verifyTotp('ann', wrong);
     line(`wrong code #${i}`, r);
   }
-  line('admin unlocks', await twoFactor.admin.unlock('ann'));
+  const unlocked = await twoFactor.admin.unlock('ann');
+  line('admin unlocks', { wasLocked: unlocked.wasLocked, wasSuspended: unlocked.wasSuspended });
   line('admin removes 2FA', await twoFactor.admin.remove('ann'));
   settings = { ...settings, gracePeriod: { until: new Date('2026-03-01T00:00:00Z') } }; // grace over
   const third = await twoFactor.policy('ann');
