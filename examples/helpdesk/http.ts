@@ -23,39 +23,68 @@ export interface Session {
   login?: PendingLogin;
   /** The agent skipped 2FA set-up at this login; it is asked again at the next one. */
   skippedUntil?: Date;
+  /**
+   * The `setupToken` of the TOTP set-up this session began (at login or in Preferences). Kept
+   * here on the server, never in a URL, a form or a cookie the browser can read: a refresh
+   * shows the same secret, and only this session can confirm that set-up.
+   */
+  totpSetupToken?: string;
   /** A message for the next page shown. */
   flash?: Flash;
 }
+
+/**
+ * The two pools stored sessions live in. `anonymous`: visitors who have not passed the password
+ * (a sign-in form's CSRF token, a message). `authenticated`: a login past its password, or a
+ * signed-in agent. A full pool drops its own session seen longest ago, never one of the other
+ * pool's: a flood of anonymous visitors cannot push signed-in agents out.
+ */
+export type SessionPool = 'anonymous' | 'authenticated';
 
 const COOKIE = 'helpdesk_session';
 const IDLE_TTL_MS = 8 * 60 * 60_000;
 /** Expired sessions are swept at most this often, not at every request. */
 const SWEEP_EVERY_MS = 60_000;
-/** With this many stored, a new session pushes out the one seen longest ago: memory stays bounded. */
-const MAX_SESSIONS = 10_000;
+/** Per pool: with this many stored, a new session pushes out the pool's one seen longest ago. */
+const MAX_SESSIONS_PER_POOL = 10_000;
 
 function token(): string {
   return randomBytes(32).toString('base64url');
 }
 
+export interface SessionLimits {
+  /** Sessions of visitors who have not passed the password; default 10,000. */
+  maxAnonymous?: number;
+  /** Logins past the password and signed-in agents; default 10,000. */
+  maxAuthenticated?: number;
+}
+
 /**
  * Sessions are lazy: a visitor gets a stored session and a cookie only once something needs
  * one (a form's CSRF token, a message for the next page, a login). Reading a page without a
- * form, or a flood of such requests, stores nothing.
+ * form, or a flood of such requests, stores nothing. Memory stays bounded: each pool has a cap.
  */
 export class Sessions {
-  /** Oldest visit first: a Map keeps insertion order, and each visit re-inserts its session. */
-  readonly #byId = new Map<string, Session>();
-  readonly #max: number;
+  /** Per pool, oldest visit first: a Map keeps insertion order, and each visit re-inserts its session. */
+  readonly #pools: Record<SessionPool, Map<string, Session>> = { anonymous: new Map(), authenticated: new Map() };
+  readonly #max: Record<SessionPool, number>;
   #sweptAt = 0;
 
-  constructor(options: { max?: number } = {}) {
-    this.#max = options.max ?? MAX_SESSIONS;
+  constructor(limits: SessionLimits = {}) {
+    this.#max = {
+      anonymous: limits.maxAnonymous ?? MAX_SESSIONS_PER_POOL,
+      authenticated: limits.maxAuthenticated ?? MAX_SESSIONS_PER_POOL,
+    };
   }
 
-  /** How many sessions are stored. */
+  /** How many sessions are stored, in both pools. */
   get size(): number {
-    return this.#byId.size;
+    return this.#pools.anonymous.size + this.#pools.authenticated.size;
+  }
+
+  /** How many sessions one pool holds. */
+  sizeOf(pool: SessionPool): number {
+    return this.#pools[pool].size;
   }
 
   /**
@@ -66,42 +95,57 @@ export class Sessions {
     const now = Date.now();
     this.#sweep(now);
     const id = readCookie(req, COOKIE);
-    const session = id === undefined ? undefined : this.#byId.get(id);
-    if (session === undefined || now - session.lastSeenAt > IDLE_TTL_MS) {
-      if (session) this.#byId.delete(session.id);
-      return fresh();
-    }
+    const found = id === undefined ? undefined : this.#find(id);
+    if (found === undefined) return fresh();
+    const [pool, session] = found;
+    pool.delete(session.id);
+    if (now - session.lastSeenAt > IDLE_TTL_MS) return fresh();
     session.lastSeenAt = now;
-    this.#byId.delete(session.id);
-    this.#byId.set(session.id, session);
+    pool.set(session.id, session); // to the end: seen most recently
     return session;
   }
 
-  /** Stores `session` and sets its cookie on `res`, unless it is stored already. */
+  /** Stores `session` (as anonymous) and sets its cookie on `res`, unless it is stored already. */
   keep(session: Session, res: ServerResponse): void {
-    if (this.#byId.get(session.id) === session) return;
-    while (this.#byId.size >= this.#max) this.#byId.delete(this.#byId.keys().next().value!);
-    this.#byId.set(session.id, session);
-    // Production, over HTTPS: add `Secure` and name the cookie `__Host-...`.
-    res.setHeader('Set-Cookie', `${COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax`);
+    if (this.#find(session.id)?.[1] === session) return;
+    this.#store(session, 'anonymous', res);
   }
 
   /**
-   * Replaces `old` by a fresh, empty, stored session under a new id and CSRF token. Called
-   * whenever the privilege changes (password checked, signed in, signed out), so a session id
-   * or token seen before cannot be used after (session fixation).
+   * Replaces `old` by a fresh, empty session under a new id and CSRF token, stored in `pool`.
+   * Called whenever the privilege changes (password checked: `authenticated`; signed in:
+   * `authenticated`; signed out: `anonymous`), so a session id or token seen before cannot be
+   * used after (session fixation).
    */
-  renew(old: Session, res: ServerResponse): Session {
-    this.#byId.delete(old.id);
+  renew(old: Session, res: ServerResponse, pool: SessionPool): Session {
+    this.#find(old.id)?.[0].delete(old.id);
     const session = fresh();
-    this.keep(session, res);
+    this.#store(session, pool, res);
     return session;
+  }
+
+  #find(id: string): [Map<string, Session>, Session] | undefined {
+    for (const pool of Object.values(this.#pools)) {
+      const session = pool.get(id);
+      if (session) return [pool, session];
+    }
+    return undefined;
+  }
+
+  #store(session: Session, name: SessionPool, res: ServerResponse): void {
+    const pool = this.#pools[name];
+    while (pool.size >= this.#max[name]) pool.delete(pool.keys().next().value!);
+    pool.set(session.id, session);
+    // Production, over HTTPS: add `Secure` and name the cookie `__Host-...`.
+    res.setHeader('Set-Cookie', `${COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax`);
   }
 
   #sweep(now: number): void {
     if (now - this.#sweptAt < SWEEP_EVERY_MS) return;
     this.#sweptAt = now;
-    for (const [id, s] of this.#byId) if (now - s.lastSeenAt > IDLE_TTL_MS) this.#byId.delete(id);
+    for (const pool of Object.values(this.#pools)) {
+      for (const [id, s] of pool) if (now - s.lastSeenAt > IDLE_TTL_MS) pool.delete(id);
+    }
   }
 }
 

@@ -1,9 +1,18 @@
 /**
  * What the agent or admin is told for each twofold result, as plain text (views.ts escapes
- * it). `undefined` means "nothing to tell: the situation changed, follow the policy again".
+ * it). Every refusal has words: a page never comes back without saying why. No text ever
+ * repeats a code, a secret or a set-up token.
  */
-import type { EmailCheckResult, SendEmailCodeResult, SettingsProblem, TotpCheckResult } from '../../src/index.js';
+import type {
+  BeginTotpSetupResult,
+  EmailCheckResult,
+  SendEmailCodeResult,
+  SettingsProblem,
+  TotpCheckResult,
+} from '../../src/index.js';
 import type { SetupReason } from './twofactor.js';
+
+type Refusal<R> = Exclude<R, { ok: true }>;
 
 /** Dates as the demo shows them: in UTC, so the server and the test agree whatever the zone. */
 export function formatDate(date: Date, withSeconds = false): string {
@@ -33,7 +42,21 @@ function withLock(message: string, retryAt: Date | undefined): string {
   return retryAt === undefined ? message : `${message} ${locked(retryAt)}`;
 }
 
-export function totpRefusal(result: Exclude<TotpCheckResult, { ok: true }>): string | undefined {
+export const SUSPENDED = 'Too many wrong codes: this account is suspended. Ask an admin to unlock it.';
+export const NO_PENDING_SETUP = 'This set-up is no longer waiting for a code. Scan the new code below.';
+const OTHER_METHOD = 'Your account already has another two-factor method. Sign in with it, then add this one under Security.';
+
+/**
+ * Refusals that a changed policy decision may explain: a method was switched off, or set up
+ * meanwhile. The login asks `policy()` again and follows a new decision; when the decision is
+ * the same, it shows the text instead (following it again would only loop).
+ */
+export function policyMayExplain(reason: string): boolean {
+  return ['not-enrolled', 'method-disabled', 'already-enrolled', 'other-method-active'].includes(reason);
+}
+
+/** For `verifyTotp` and `confirmTotpSetup`. */
+export function totpRefusal(result: Refusal<TotpCheckResult>): string {
   switch (result.reason) {
     case 'locked':
       return locked(result.retryAt);
@@ -42,12 +65,40 @@ export function totpRefusal(result: Exclude<TotpCheckResult, { ok: true }>): str
     case 'replayed':
     case 'malformed':
       return TOTP_CODE_FAILED;
-    default: // not-enrolled, method-disabled, no-pending-setup, already-enrolled
-      return undefined;
+    case 'setup-expired':
+      return 'This set-up expired: scan the new code below with your app.';
+    case 'setup-replaced':
+      return 'A newer set-up was started for your account (in another tab or on another device), so this one no longer works. Scan the new code below.';
+    case 'no-pending-setup':
+      return NO_PENDING_SETUP;
+    case 'suspended':
+      return SUSPENDED;
+    case 'not-enrolled':
+      return 'No authenticator app is set up for your account.';
+    case 'method-disabled':
+      return 'Your admin has switched authenticator apps off.';
+    case 'already-enrolled':
+      return 'Your authenticator app is already set up.';
+    case 'other-method-active':
+      return OTHER_METHOD;
   }
 }
 
-export function emailCheckRefusal(result: Exclude<EmailCheckResult, { ok: true }>): string | undefined {
+/** For `beginTotpSetup`. */
+export function setupRefusal(result: Refusal<BeginTotpSetupResult>): string {
+  switch (result.reason) {
+    case 'method-disabled':
+      return 'Authenticator apps are switched off.';
+    case 'already-enrolled':
+      return 'Your authenticator app is already set up.';
+    case 'other-method-active':
+      return OTHER_METHOD;
+    case 'suspended':
+      return SUSPENDED;
+  }
+}
+
+export function emailCheckRefusal(result: Refusal<EmailCheckResult>): string {
   switch (result.reason) {
     case 'locked':
       return locked(result.retryAt);
@@ -60,12 +111,16 @@ export function emailCheckRefusal(result: Exclude<EmailCheckResult, { ok: true }
       return withLock('That code had too many wrong tries. Send a new code.', result.retryAt);
     case 'no-challenge':
       return 'No code is waiting for you. Send a new code.';
+    case 'suspended':
+      return SUSPENDED;
     case 'method-disabled':
-      return undefined;
+      return 'Your admin has switched email codes off.';
+    case 'other-method-active':
+      return OTHER_METHOD;
   }
 }
 
-export function emailSendRefusal(result: Exclude<SendEmailCodeResult, { ok: true }>): string | undefined {
+export function emailSendRefusal(result: Refusal<SendEmailCodeResult>): string {
   switch (result.reason) {
     case 'locked':
       return locked(result.retryAt);
@@ -77,9 +132,12 @@ export function emailSendRefusal(result: Exclude<SendEmailCodeResult, { ok: true
     case 'invalid-address':
     case 'address-mismatch':
       return "Codes can't be sent to your account's address. Ask your admin.";
+    case 'suspended':
+      return SUSPENDED;
     case 'method-disabled':
-    case 'other-method-active': // another method was set up meanwhile: ask the policy again
-      return undefined;
+      return 'Your admin has switched email codes off.';
+    case 'other-method-active':
+      return OTHER_METHOD;
   }
 }
 

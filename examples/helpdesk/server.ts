@@ -1,5 +1,7 @@
 /**
  * Starts the helpdesk demo: `npm run demo` (PORT, default 3000; HOST, default 127.0.0.1).
+ * HELPDESK_FAST_THROTTLE=1 is for the browser test only: suspension after 6 wrong codes
+ * (twofactor.ts, FAST_THROTTLE) instead of twofold's 100; it says so at start-up.
  *
  * `--check` starts it on a free port, requests the sign-in page from itself, prints `OK` and
  * exits (0 on success, 1 on failure): the smoke test CI runs instead of a server that never ends.
@@ -9,12 +11,15 @@ import type { AddressInfo } from 'node:net';
 import { createHelpdesk } from './app.js';
 import { isLoopback } from './http.js';
 import { DEMO_PASSWORD } from './store.js';
+import { FAST_THROTTLE } from './twofactor.js';
 
 const check = process.argv.includes('--check');
 const host = process.env.HOST ?? '127.0.0.1';
 const port = check ? 0 : Number(process.env.PORT ?? 3000);
 
-const helpdesk = await createHelpdesk(check ? { log: () => {} } : {});
+// Test-only, set by the e2e harness: never in a demo someone uses.
+const fastThrottle = process.env.HELPDESK_FAST_THROTTLE === '1';
+const helpdesk = await createHelpdesk({ ...(check && { log: () => {} }), ...(fastThrottle && { throttle: FAST_THROTTLE }) });
 const server = createServer((req, res) => {
   helpdesk.handle(req, res).catch((error: unknown) => {
     console.error(error);
@@ -55,6 +60,10 @@ ${helpdesk.store
 
 Emails (with their codes) appear below${outboxUrl ? `, and at ${outboxUrl} in a browser on this machine` : ''}. Ctrl+C stops the server.
 `);
+
+if (fastThrottle) {
+  console.warn(`HELPDESK_FAST_THROTTLE=1 (test only): an agent is suspended after ${FAST_THROTTLE.maxConsecutiveFailures} wrong codes in a row, with locks of ${FAST_THROTTLE.baseLockMs} ms.\n`);
+}
 
 // HOST=0.0.0.0 (or a LAN address) lets other machines in: say what that means for a demo.
 if (!isLoopback(boundAddress)) {

@@ -10,6 +10,7 @@ import {
   type PolicyDecision,
   type TwoFactor,
   type TwoFactorEvent,
+  type TwoFactorOptions,
 } from '../../src/index.js';
 import { MemoryMailer, MemoryStorage } from '../../src/memory.js';
 import type { Store } from './store.js';
@@ -22,9 +23,19 @@ export interface Wiring {
   outbox: MemoryMailer;
 }
 
-export function wireTwoFactor(store: Store, log: (line: string) => void): Wiring {
+/**
+ * Test-only: a throttle that suspends an agent after 6 wrong codes in a row, with locks of
+ * 1 ms from the 3rd, so the browser test can reach a suspension (100 failures under the real
+ * locks take about a day). The demo uses it only with `HELPDESK_FAST_THROTTLE=1`, which the
+ * e2e harness sets; otherwise it runs on twofold's defaults.
+ */
+export const FAST_THROTTLE = { freeFailures: 3, baseLockMs: 1, maxLockMs: 1, maxConsecutiveFailures: 6 } as const;
+
+export function wireTwoFactor(store: Store, log: (line: string) => void, options: { throttle?: TwoFactorOptions['throttle'] } = {}): Wiring {
   const outbox = new MemoryMailer();
   const twoFactor = createTwoFactor({
+    // Absent: twofold's defaults (a lock from the 5th failure, suspension at the 100th).
+    ...(options.throttle && { throttle: options.throttle }),
     // Production: your TwoFactorStorage on your database (docs/storage.md).
     storage: new MemoryStorage(),
     issuer: ISSUER,
@@ -56,13 +67,14 @@ export type SetupReason = 'grace-period' | 'agent-enforced' | 'required-for-all'
  * What the login does after the password, from `twoFactor.policy()`:
  * - `sign-in`: let the agent in (`optionalSetup`: they could set 2FA up in their preferences);
  * - `setup`: show set-up of one of `methods`, with a Skip button while `skippableUntil` runs;
- * - `verify`: ask for a code by one of `methods`. Never offer set-up here: someone who knows
- *   only the password must not be able to enroll their own authenticator.
+ * - `verify`: ask for a code by one of `methods` (`suspended`: too many wrong codes, until an
+ *   admin unlocks). Never offer set-up here: someone who knows only the password must not be
+ *   able to enroll their own authenticator.
  */
 export type LoginStep =
   | { kind: 'sign-in'; optionalSetup: boolean }
   | { kind: 'setup'; methods: Method[]; reason: SetupReason; skippableUntil?: Date }
-  | { kind: 'verify'; methods: Method[] };
+  | { kind: 'verify'; methods: Method[]; suspended: boolean };
 
 export function loginStep(decision: PolicyDecision): LoginStep {
   switch (decision.action) {
@@ -72,7 +84,7 @@ export function loginStep(decision: PolicyDecision): LoginStep {
       return { kind: 'setup', methods: [...decision.setupMethods], reason: decision.reason, skippableUntil: decision.graceEndsAt };
     case 'enforce':
       return decision.next === 'verify'
-        ? { kind: 'verify', methods: [...decision.verifyMethods] }
+        ? { kind: 'verify', methods: [...decision.verifyMethods], suspended: decision.suspended }
         : { kind: 'setup', methods: [...decision.setupMethods], reason: decision.reason };
   }
 }
