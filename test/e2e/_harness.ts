@@ -49,11 +49,16 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-/** Starts `examples/helpdesk/server.ts` on a free port (PORT=0) and waits for its banner. */
-export async function startDemo(): Promise<Demo> {
+/**
+ * Starts `examples/helpdesk/server.ts` on a free port (PORT=0) and waits for its banner.
+ * `fastThrottle`: the demo's test-only throttle (HELPDESK_FAST_THROTTLE=1), which suspends an
+ * agent after 6 wrong codes; otherwise the variable is removed, so the demo runs on twofold's defaults.
+ */
+export async function startDemo(options: { fastThrottle?: boolean } = {}): Promise<Demo> {
+  const { HELPDESK_FAST_THROTTLE: _ignored, ...env } = process.env;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'examples/helpdesk/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    env: { ...env, PORT: '0', HOST: '127.0.0.1', ...(options.fastThrottle && { HELPDESK_FAST_THROTTLE: '1' }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,38 +1,22 @@
 /**
  * The helpdesk demo in a real browser (Debian's Chromium through playwright-core): the six
- * scenarios of the demo issue. Each starts its own server, so no scenario sees another's
- * settings. Real clock: TOTP codes are computed with twofold's `totp` from the secret shown on
- * the page, the way an authenticator app computes them.
+ * scenarios of the demo issue, and a seventh where an agent is suspended and an admin unlocks.
+ * Each starts its own server, so no scenario sees another's settings. Real clock: TOTP codes
+ * are computed with twofold's `totp` from the secret shown on the page, the way an
+ * authenticator app computes them.
  *
  * Run: `npm run test:e2e`. Without Chromium it says so and skips; with CI=true it fails.
  */
 import jsQRModule from 'jsqr';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKeyUri, totp } from '../../src/index.js';
-import {
-  findChromium,
-  flash,
-  heading,
-  inCi,
-  launchChromium,
-  newUser,
-  saveAuthSettings,
-  shownSecret,
-  signIn,
-  signOut,
-  startDemo,
-  submit,
-  utcDay,
-} from './_harness.js';
+import { findChromium, flash, heading, inCi, launchChromium, saveAuthSettings, shownSecret, signIn, signOut, submit, utcDay } from './_harness.js';
+import { codeFromOutbox, enterCode, runScenario, SETUP, SUSPENDED, TOTP_FAILED, VERIFY, wrongCode, type ScenarioRun } from './_scenario.js';
 
 // jsqr is a UMD bundle whose typings say `export default`; take the function either way.
 type JsQr = typeof import('jsqr').default;
 const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr;
-
-const TOTP_FAILED = "That code didn't work. Wait for the next one and try again.";
-const SETUP = 'Set up two-factor authentication';
-const VERIFY = 'Two-factor authentication';
 
 const chromiumPath = findChromium();
 if (chromiumPath === undefined) {
@@ -42,27 +26,6 @@ if (chromiumPath === undefined) {
 }
 
 const step = (ms: number) => Math.floor(ms / 30_000);
-
-/** A six-digit code the app does not show anywhere near now. */
-function wrongCode(secret: string): string {
-  const near = [-2, -1, 0, 1, 2].map((d) => totp(secret, { at: Date.now() + d * 30_000 }));
-  return ['111111', '222222', '333333', '444444', '555555', '666666'].find((c) => !near.includes(c))!;
-}
-
-async function enterCode(page: Page, label: string, code: string, button: string): Promise<void> {
-  await page.getByLabel(label).fill(code);
-  await submit(page, button);
-}
-
-/** The code in the newest mail to `to`, read off the outbox page as a person would. */
-async function codeFromOutbox(page: Page, base: string, to: string): Promise<{ subject: string; code: string }> {
-  await page.goto(`${base}/outbox`);
-  const mail = page.locator(`article.mail[data-to="${to}"]`).first();
-  const subject = (await mail.locator('h2').textContent()) ?? '';
-  const code = /\b(\d{6})\b/.exec((await mail.locator('pre').textContent()) ?? '')?.[1];
-  if (code === undefined) throw new Error(`no code in the newest mail to ${to}`);
-  return { subject, code };
-}
 
 describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromium', () => {
   let browser: Browser;
@@ -74,28 +37,8 @@ describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromiu
     await browser?.close();
   });
 
-  /**
-   * Runs a scenario against a fresh server. `user()` opens a separate browser profile (own
-   * cookies), e.g. one for the admin and one for the agent. Shows the server's output on failure.
-   */
-  async function scenario(run: (s: { base: string; user: () => Promise<{ context: BrowserContext; page: Page }> }) => Promise<void>): Promise<void> {
-    const demo = await startDemo();
-    const contexts: BrowserContext[] = [];
-    const user = async () => {
-      const u = await newUser(browser);
-      contexts.push(u.context);
-      return u;
-    };
-    try {
-      await run({ base: demo.url, user });
-    } catch (error) {
-      console.error(`--- demo server output ---\n${demo.output()}`);
-      throw error;
-    } finally {
-      await Promise.all(contexts.map((c) => c.close()));
-      await demo.stop();
-    }
-  }
+  /** A fresh server per scenario (`fastThrottle`: the demo's test-only throttle); see runScenario. */
+  const scenario = (run: ScenarioRun, options: { fastThrottle?: boolean } = {}) => runScenario(browser, run, options);
 
   it('1. require 2FA with a grace period ending tomorrow: the agent is offered set-up, skips, is in', () =>
     scenario(async ({ base, user }) => {
@@ -292,4 +235,41 @@ describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromiu
       expect(await heading(agent)).toBe('Tickets');
       expect(await agent.locator('footer').innerText()).toContain('signed in as Dev Agent');
     }));
+
+  it('7. wrong codes until suspended (the test-only fast throttle): the agent is told; the admin sees "Suspended since" and unlocks; the agent signs in', () =>
+    scenario(
+      async ({ base, user }) => {
+        const admin = (await user()).page;
+        await signIn(admin, base, 'ada@acme.test');
+        await admin.goto(`${base}/admin/agents/dev`);
+        await submit(admin, 'Set up TOTP for this agent');
+        const secret = await shownSecret(admin);
+
+        const agent = (await user()).page;
+        await signIn(agent, base, 'dev@acme.test');
+        expect(await heading(agent)).toBe(VERIFY);
+        // Until the page says suspended: a lock of 1 ms may refuse one code unread, so no exact count.
+        const messages: string[] = [];
+        while (messages.at(-1) !== SUSPENDED && messages.length < 20) {
+          await enterCode(agent, 'Code from your authenticator app', wrongCode(secret), 'Sign in');
+          messages.push(await flash(agent));
+        }
+        expect(messages.at(-1)).toBe(SUSPENDED);
+        expect(messages.length).toBeGreaterThanOrEqual(6); // FAST_THROTTLE.maxConsecutiveFailures
+        expect(messages[0]).toBe(TOTP_FAILED);
+        expect(await agent.getByLabel('Code from your authenticator app').count()).toBe(0); // no code can help now
+
+        await admin.goto(`${base}/admin/agents/dev`);
+        expect(await admin.locator('#agent-lock').innerText()).toMatch(/^Suspended since .+UTC/);
+        await submit(admin, 'Unlock');
+        expect(await flash(admin)).toContain('the suspension is lifted');
+        expect(await admin.locator('#agent-lock').innerText()).toBe('Not locked');
+
+        await Promise.all([agent.waitForEvent('load'), agent.getByRole('link', { name: 'try again' }).click()]);
+        await enterCode(agent, 'Code from your authenticator app', totp(secret), 'Sign in');
+        expect(await heading(agent)).toBe('Tickets');
+        expect(await agent.locator('footer').innerText()).toContain('signed in as Dev Agent');
+      },
+      { fastThrottle: true },
+    ));
 });
