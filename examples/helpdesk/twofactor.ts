@@ -44,7 +44,7 @@ export function wireTwoFactor(store: Store, log: (line: string) => void, options
     mailer: {
       async send(message) {
         await outbox.send(message);
-        log(`mail to ${message.to}: "${message.subject}" (code ${message.code})`);
+        log(`mail to ${message.to}: "${message.subject}" (read it at /outbox; codes never go to the log)`);
       },
     },
     // Production: both from your secret store, the same across restarts (docs/security.md).
