@@ -6,7 +6,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { _equalBytes } from './email/challenge.js';
-import type { RandomSource } from './otp/secret.js';
+import { _randomBytes, type RandomSource } from './otp/secret.js';
 
 const TOKEN_BYTES = 32;
 /** Longer input cannot be one of our tokens (43 characters): it is not hashed at all. */
@@ -15,11 +15,7 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 /** A fresh set-up token from `random`. */
 export function newSetupToken(random: RandomSource): string {
-  const bytes = new Uint8Array(TOKEN_BYTES);
-  random(bytes);
-  let any = 0;
-  for (let i = 0; i < bytes.length; i++) any |= bytes[i]!;
-  if (any === 0) throw new TypeError('"random" left every byte zero; it must fill the Uint8Array it is given');
+  const bytes = _randomBytes(random, TOKEN_BYTES);
   let text = '';
   let bits = 0;
   let value = 0;

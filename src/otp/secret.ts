@@ -46,14 +46,23 @@ export function generateSecret(options?: GenerateSecretOptions): string {
   if (typeof random !== 'function') {
     throw new TypeError(`"random" expected a function (bytes: Uint8Array) => void, got ${_describe(random)}`);
   }
+  const bytes = _randomBytes(random as RandomSource, length);
+  const secret = encodeBase32(bytes);
+  bytes.fill(0);
+  return secret;
+}
+
+/**
+ * @internal `length` bytes from `random`, refusing a source that left them all zero (a stub
+ * or a broken binding would otherwise hand out one fixed secret or token to everyone).
+ */
+export function _randomBytes(random: RandomSource, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
   random(bytes);
   let any = 0;
   for (let i = 0; i < bytes.length; i++) any |= bytes[i]!;
   if (any === 0) throw new TypeError('"random" left every byte zero; it must fill the Uint8Array it is given');
-  const secret = encodeBase32(bytes);
-  bytes.fill(0);
-  return secret;
+  return bytes;
 }
 
 /** @internal The platform CSPRNG, looked up at call time so importing this module has no effect. */

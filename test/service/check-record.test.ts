@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/memory.js';
 import { checkRecord } from '../../src/record/parse.js';
+import { fullRecord } from '../record/_fixtures.js';
 import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
 import { CountingStorage, T0, enroll, harness, rejectsWith } from './_helpers.js';
 
@@ -14,26 +15,8 @@ const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 /** The secret of the pending set-up in {@link fullPending}. */
 const SETUP_SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
 
-/** A schema-2 record with every part of an agent with active TOTP and email filled. */
-function full(): AgentRecord {
-  return {
-    ...emptyRecord(T0),
-    enforced: true,
-    graceStartedAt: T0 - 1000,
-    totp: {
-      secret: SECRET, secretEncrypted: false, account: 'ann@example.com', algorithm: 'SHA1', digits: 6,
-      periodSeconds: 30, provisionedBy: 'agent', createdAt: T0 - 5000, activatedAt: T0 - 4000,
-      confirmedAt: T0 - 4000, lastStep: 100, driftSteps: 1, lastUsedAt: T0 - 3000,
-    },
-    email: { address: 'ann@example.com', enrolledAt: T0 - 2000, lastUsedAt: null },
-    emailChallenge: {
-      purpose: 'login', address: 'ann@example.com', hash: 'ab'.repeat(32), salt: null, digits: 6,
-      issuedAt: T0 - 100, expiresAt: T0 + 600_000, attempts: 1, sessionVerified: false,
-    },
-    emailSends: [T0 - 100],
-    throttle: { failures: 3, lockedUntil: null, lastFailureAt: T0 - 50, suspendedAt: null },
-  };
-}
+/** A schema-2 record with every part of an agent with active TOTP and email filled (a mutable copy). */
+const full = (): AgentRecord => structuredClone(fullRecord());
 
 /**
  * A schema-2 record with the parts of an agent setting TOTP up filled: no active factor, a
