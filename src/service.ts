@@ -43,7 +43,7 @@ import {
 } from './record/throttle.js';
 import { withTotpAccepted, withTotpConfirmed, withTotpProvisioned } from './record/totp.js';
 import { hashSetupToken, newSetupToken, sameDigest } from './setup-token.js';
-import { _webCryptoRandom } from './otp/secret.js';
+import { _webCryptoRandom } from './random.js';
 
 /** Where the org settings come from: a value, or a function read at every call. */
 export type SettingsSource = PolicySettings | (() => PolicySettings | Promise<PolicySettings>);

@@ -5,8 +5,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { _equalBytes } from './email/challenge.js';
-import { _randomBytes, type RandomSource } from './otp/secret.js';
+import { _equalBytes } from './bytes.js';
+import { _randomBytes, type RandomSource } from './random.js';
 
 const TOKEN_BYTES = 32;
 /** Longer input cannot be one of our tokens (43 characters): it is not hashed at all. */

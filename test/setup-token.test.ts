@@ -1,7 +1,7 @@
 /** Set-up tokens, src/setup-token.ts: 256 random bits in base64url, stored only as SHA-256. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { _webCryptoRandom } from '../src/otp/secret.js';
+import { _webCryptoRandom } from '../src/random.js';
 import { hashSetupToken, newSetupToken, sameDigest } from '../src/setup-token.js';
 
 describe('set-up tokens', () => {

@@ -9,7 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { DEFAULTS } from '../defaults.js';
 import { TwoFactorError } from '../errors.js';
-import { _webCryptoRandom, type RandomSource } from '../otp/secret.js';
+import { _webCryptoRandom, type RandomSource } from '../random.js';
 import type { EmailPurpose } from '../ports.js';
 import { _describe, _integer, _oneOf, _options } from '../_validate.js';
 

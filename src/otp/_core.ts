@@ -1,32 +1,26 @@
 /**
- * Shared pieces of the HOTP/TOTP core: option readers, the secret-to-key step, the keyed HMAC
- * over 8-byte counters and RFC 4226 §5.3 dynamic truncation. Nothing here is public.
+ * The private engine of HOTP and TOTP: the hash for an algorithm name, the secret-to-key
+ * step, the keyed HMAC over 8-byte counters and RFC 4226 §5.3 dynamic truncation. Nothing
+ * here is public; the option bounds live in `limits.ts`.
  * @internal
+ * @module
  */
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash, Hash } from '@noble/hashes/utils.js';
 import { DEFAULTS } from '../defaults.js';
 import { TwoFactorError } from '../errors.js';
-import { _boolean, _describe, _integer, _oneOf } from '../_validate.js';
+import { _algorithmOption } from '../limits.js';
+import { _boolean, _describe } from '../_validate.js';
 import { decodeBase32 } from './base32.js';
-import type { HashAlgorithm } from './hotp.js';
-
-/** @internal The algorithms RFC 6238 §1.2 names, in the spelling otpauth:// URIs use. */
-export const _ALGORITHMS: readonly HashAlgorithm[] = ['SHA1', 'SHA256', 'SHA512'];
 
 /** @internal 10^0 .. 10^8, for `digits` 6..8 without `Math.pow` on the hot path. */
 export const _POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000] as const;
 
-/** @internal The noble hash for an algorithm name (default SHA1); throws on anything else. */
+/** @internal The noble hash for the `algorithm` option (default SHA1); throws on anything else. */
 export function _hashFor(value: unknown): CHash {
-  const algorithm = value === undefined ? DEFAULTS.totp.algorithm : _oneOf('algorithm', value, _ALGORITHMS);
+  const algorithm = _algorithmOption('algorithm', value);
   return algorithm === 'SHA1' ? sha1 : algorithm === 'SHA256' ? sha256 : sha512;
-}
-
-/** @internal `digits` as an integer 6..8 (RFC 4226 §5.3 requires at least 6; 8 is what apps show). */
-export function _digits(value: unknown): number {
-  return value === undefined ? DEFAULTS.totp.digits : _integer('digits', value, 6, 8);
 }
 
 /**
@@ -179,9 +173,4 @@ export function _truncate(mac: Uint8Array, digits: number): number {
   const binary =
     ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
   return binary % _POW10[digits]!;
-}
-
-/** @internal A truncated value as a code string, left-padded with zeros to `digits`. */
-export function _formatCode(value: number, digits: number): string {
-  return String(value).padStart(digits, '0');
 }

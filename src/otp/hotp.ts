@@ -1,9 +1,14 @@
+/**
+ * RFC 4226 HOTP: the code for one counter value, and the helpers TOTP shares with it.
+ * @module
+ */
 import type { CHash } from '@noble/hashes/utils.js';
+import { _digitsOption, type HashAlgorithm } from '../limits.js';
+import { _formatCode } from '../typed-code.js';
 import { _integer, _options } from '../_validate.js';
-import { _CounterMac, _digits, _formatCode, _hashFor, _secretKey } from './_core.js';
+import { _CounterMac, _hashFor, _secretKey } from './_core.js';
 
-/** The HMAC hash functions RFC 6238 §1.2 allows. Authenticator apps mostly support only SHA1. */
-export type HashAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
+export type { HashAlgorithm } from '../limits.js';
 
 /** Options of {@link hotp}. Omitted values come from `DEFAULTS.totp`. */
 export interface HotpOptions {
@@ -32,7 +37,7 @@ export interface HotpOptions {
 export function hotp(secret: Uint8Array | string, counter: number, options?: HotpOptions): string {
   const o = _options('options', options);
   const hash = _hashFor(o.algorithm);
-  const digits = _digits(o.digits);
+  const digits = _digitsOption('digits', o.digits);
   _integer('counter', counter, 0, Number.MAX_SAFE_INTEGER);
   const key = _secretKey(secret, o.allowShortSecret);
   try {

@@ -1,16 +1,14 @@
+/**
+ * New TOTP/HOTP secrets: random bytes from the given source or Web Crypto, as base32.
+ * @module
+ */
 import { DEFAULTS } from '../defaults.js';
-import { _describe, _integer, _options } from '../_validate.js';
+import { _SECRET_BYTES } from '../limits.js';
+import { _randomBytes, _randomSource, type RandomSource } from '../random.js';
+import { _integer, _options } from '../_validate.js';
 import { encodeBase32 } from './base32.js';
 
-/** Largest secret `generateSecret` makes: 64 bytes, the SHA-512 output (RFC 6238 Appendix B seed). */
-const MAX_SECRET_BYTES = 64;
-
-/**
- * A source of cryptographically secure random bytes: it must fill the whole array it is given,
- * in place (its return value is ignored). `crypto.getRandomValues.bind(crypto)` is one; tests
- * pass a deterministic one.
- */
-export type RandomSource = (bytes: Uint8Array) => void;
+export type { RandomSource } from '../random.js';
 
 /** Options of {@link generateSecret}. */
 export interface GenerateSecretOptions {
@@ -40,38 +38,10 @@ export interface GenerateSecretOptions {
  */
 export function generateSecret(options?: GenerateSecretOptions): string {
   const o = _options('options', options);
-  const { secretBytes, minSecretBytes } = DEFAULTS.totp;
-  const length = o.bytes === undefined ? secretBytes : _integer('bytes', o.bytes, minSecretBytes, MAX_SECRET_BYTES);
-  const random = o.random === undefined ? _webCryptoRandom() : o.random;
-  if (typeof random !== 'function') {
-    throw new TypeError(`"random" expected a function (bytes: Uint8Array) => void, got ${_describe(random)}`);
-  }
-  const bytes = _randomBytes(random as RandomSource, length);
+  const { min, max } = _SECRET_BYTES;
+  const length = o.bytes === undefined ? DEFAULTS.totp.secretBytes : _integer('bytes', o.bytes, min, max);
+  const bytes = _randomBytes(_randomSource(o.random), length);
   const secret = encodeBase32(bytes);
   bytes.fill(0);
   return secret;
-}
-
-/**
- * @internal `length` bytes from `random`, refusing a source that left them all zero (a stub
- * or a broken binding would otherwise hand out one fixed secret or token to everyone).
- */
-export function _randomBytes(random: RandomSource, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  random(bytes);
-  let any = 0;
-  for (let i = 0; i < bytes.length; i++) any |= bytes[i]!;
-  if (any === 0) throw new TypeError('"random" left every byte zero; it must fill the Uint8Array it is given');
-  return bytes;
-}
-
-/** @internal The platform CSPRNG, looked up at call time so importing this module has no effect. */
-export function _webCryptoRandom(): RandomSource {
-  const webCrypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => unknown } }).crypto;
-  if (typeof webCrypto?.getRandomValues !== 'function') {
-    throw new TypeError('no globalThis.crypto.getRandomValues here; pass options.random');
-  }
-  return (bytes) => {
-    webCrypto.getRandomValues!(bytes);
-  };
 }

@@ -1,10 +1,15 @@
+/**
+ * RFC 6238 TOTP: the code for an instant, and the check of a code a user typed (window,
+ * replay guard, constant-time compare).
+ * @module
+ */
 import { DEFAULTS } from '../defaults.js';
-import { _describe, _instantMs, _integer, _options } from '../_validate.js';
-import { _CounterMac, _digits, _hashFor, _secretKey } from './_core.js';
-import { _hotp, _wipeDecoded, type HashAlgorithm } from './hotp.js';
+import { _digitsOption, _periodOption, _windowOption, type HashAlgorithm } from '../limits.js';
+import { _parseCode } from '../typed-code.js';
+import { _instantMs, _integer, _options } from '../_validate.js';
+import { _CounterMac, _hashFor, _secretKey } from './_core.js';
+import { _hotp, _wipeDecoded } from './hotp.js';
 
-/** Longest accepted period: one day. Apps use 30 s (sometimes 60); anything longer is a mistake. */
-const MAX_PERIOD_SECONDS = 86_400;
 /** Largest T0 in seconds whose milliseconds are still a safe integer. */
 const MAX_EPOCH_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
@@ -58,7 +63,7 @@ export type VerifyTotpResult =
 export function totp(secret: Uint8Array | string, options?: TotpOptions): string {
   const o = _options('options', options);
   const hash = _hashFor(o.algorithm);
-  const digits = _digits(o.digits);
+  const digits = _digitsOption('digits', o.digits);
   const step = _currentStep(o);
   const key = _secretKey(secret, o.allowShortSecret);
   try {
@@ -93,8 +98,8 @@ export function verifyTotp(secret: Uint8Array | string, code: string, options?: 
   if (typeof code !== 'string' || code.length > DEFAULTS.maxCodeLength) return { valid: false, reason: 'malformed' };
   const o = _options('options', options);
   const hash = _hashFor(o.algorithm);
-  const digits = _digits(o.digits);
-  const { past, future } = _window(o.window);
+  const digits = _digitsOption('digits', o.digits);
+  const { past, future } = _windowOption('window', o.window);
   // Steps are never negative, so -1 means "nothing accepted yet".
   const safe = Number.MAX_SAFE_INTEGER;
   const afterStep = o.afterStep === undefined ? -1 : _integer('afterStep', o.afterStep, -safe, safe);
@@ -138,8 +143,7 @@ export function verifyTotp(secret: Uint8Array | string, code: string, options?: 
 
 /** @internal RFC 6238 §4.2: T = floor((unix seconds - T0) / X), in exact integer arithmetic. */
 function _currentStep(o: Record<string, unknown>): number {
-  const period =
-    o.period === undefined ? DEFAULTS.totp.periodSeconds : _integer('period', o.period, 1, MAX_PERIOD_SECONDS);
+  const period = _periodOption('period', o.period);
   const epoch = o.epoch === undefined ? DEFAULTS.totp.epochSeconds : _integer('epoch', o.epoch, 0, MAX_EPOCH_SECONDS);
   // The one clock read in the core, only when the caller gave no instant (the service always does).
   const atMs = o.at === undefined ? Date.now() : _instantMs('at', o.at);
@@ -149,37 +153,4 @@ function _currentStep(o: Record<string, unknown>): number {
   }
   const elapsed = seconds - epoch;
   return (elapsed - (elapsed % period)) / period;
-}
-
-/** @internal The window as `{ past, future }`, each an integer 0..DEFAULTS.totp.maxWindowSteps. */
-function _window(value: unknown): { readonly past: number; readonly future: number } {
-  const max = DEFAULTS.totp.maxWindowSteps;
-  if (value === undefined) return DEFAULTS.totp.window;
-  if (typeof value === 'number') {
-    const steps = _integer('window', value, 0, max);
-    return { past: steps, future: steps };
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`"window" expected a number or { past, future }, got ${_describe(value)}`);
-  }
-  const w = value as Record<string, unknown>;
-  return { past: _integer('window.past', w.past, 0, max), future: _integer('window.future', w.future, 0, max) };
-}
-
-/**
- * @internal The integer value of a code of exactly `digits` ASCII digits, ignoring surrounding
- * whitespace and inner ASCII spaces; -1 for anything else (other scripts' digits included).
- */
-export function _parseCode(code: string, digits: number): number {
-  const text = code.trim();
-  let value = 0;
-  let count = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x20) continue;
-    const d = c - 0x30;
-    if (d < 0 || d > 9 || ++count > digits) return -1;
-    value = value * 10 + d;
-  }
-  return count === digits ? value : -1;
 }

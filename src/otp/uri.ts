@@ -1,8 +1,14 @@
+/**
+ * `otpauth://` key URIs (Google Authenticator Key Uri Format): building one for a QR code or
+ * a link, and parsing one as real apps write it.
+ * @module
+ */
 import { DEFAULTS } from '../defaults.js';
 import { TwoFactorError } from '../errors.js';
+import { _ALGORITHMS, _DIGITS, _PERIOD_SECONDS, _algorithmOption, _digitsOption, _periodOption, type HashAlgorithm } from '../limits.js';
+import { _asciiLower } from '../text.js';
 import { _boolean, _describe, _integer, _oneOf } from '../_validate.js';
 import { decodeBase32, encodeBase32 } from './base32.js';
-import type { HashAlgorithm } from './hotp.js';
 
 // Google Authenticator "Key Uri Format" (github.com/google/google-authenticator/wiki/Key-Uri-Format):
 //   otpauth://TYPE/LABEL?PARAMETERS
@@ -55,9 +61,6 @@ export type ParsedKeyUri =
   | (KeyUriFields & { type: 'hotp'; counter: number });
 
 const TYPES: readonly KeyUriType[] = ['totp', 'hotp'];
-const ALGORITHMS: readonly HashAlgorithm[] = ['SHA1', 'SHA256', 'SHA512'];
-/** The longest TOTP step accepted in a URI: one day, as `totp` accepts. */
-const MAX_PERIOD_SECONDS = 86_400;
 const PARAMS = new Set(['secret', 'issuer', 'algorithm', 'digits', 'period', 'counter']);
 
 // "Printable" for an issuer or account: no control characters (Cc), no lone surrogates (Cs),
@@ -147,9 +150,9 @@ export function buildKeyUri(options: KeyUriOptions): string {
   const t = DEFAULTS.totp;
   // Programmer errors first (types and ranges), then the data (names and secret).
   const type = o.type === undefined ? 'totp' : _oneOf('type', o.type, TYPES);
-  const algorithm = o.algorithm === undefined ? t.algorithm : _oneOf('algorithm', o.algorithm, ALGORITHMS);
-  const digits = o.digits === undefined ? t.digits : _integer('digits', o.digits, 6, 8);
-  const period = o.period === undefined ? t.periodSeconds : _integer('period', o.period, 1, MAX_PERIOD_SECONDS);
+  const algorithm = _algorithmOption('algorithm', o.algorithm);
+  const digits = _digitsOption('digits', o.digits);
+  const period = _periodOption('period', o.period);
   const includeDefaults = o.includeDefaults === undefined ? false : _boolean('includeDefaults', o.includeDefaults);
   let counter: number | undefined;
   if (type === 'hotp') {
@@ -187,15 +190,6 @@ export function buildKeyUri(options: KeyUriOptions): string {
     throw _invalid(`key URI would be ${uri.length} characters; at most ${DEFAULTS.maxUriLength} fit`);
   }
   return uri;
-}
-
-/**
- * Lower-cases ASCII letters only. `String#toLowerCase`/`toUpperCase` also map some non-ASCII
- * letters onto ASCII ones (and `'ſ'.toUpperCase()` is `'S'`), which would accept look-alikes.
- * A non-ASCII character is kept as is, so the comparison that follows fails.
- */
-function _asciiLower(text: string): string {
-  return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
 /** Parses a decimal parameter of the URI. The message never echoes the value (no input string is). */
@@ -300,14 +294,14 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
   let algorithm: HashAlgorithm = t.algorithm;
   if (rawAlgorithm !== undefined) {
     const lower = _asciiLower(rawAlgorithm); // ASCII only: 'ſha1' is not SHA1
-    const found = ALGORITHMS.find((a) => _asciiLower(a) === lower);
+    const found = _ALGORITHMS.find((a) => _asciiLower(a) === lower);
     if (found === undefined) throw _invalid('otpauth URI "algorithm" must be SHA1, SHA256 or SHA512');
     algorithm = found;
   }
   const rawDigits = params.get('digits');
-  const digits = rawDigits === undefined ? t.digits : _uint('digits', rawDigits, 6, 8);
+  const digits = rawDigits === undefined ? t.digits : _uint('digits', rawDigits, _DIGITS.min, _DIGITS.max);
   const rawPeriod = params.get('period');
-  const period = rawPeriod === undefined ? t.periodSeconds : _uint('period', rawPeriod, 1, MAX_PERIOD_SECONDS);
+  const period = rawPeriod === undefined ? t.periodSeconds : _uint('period', rawPeriod, _PERIOD_SECONDS.min, _PERIOD_SECONDS.max);
 
   const fields: KeyUriFields = {
     ...(issuer === '' ? {} : { issuer }),

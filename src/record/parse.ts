@@ -6,6 +6,7 @@
  * treated as "no 2FA".
  */
 import { TwoFactorError } from '../errors.js';
+import { _ALGORITHMS, _DIGITS, _EMAIL_DIGITS, _PERIOD_SECONDS, _WINDOW_STEPS, type _Range } from '../limits.js';
 import { decodeBase32 } from '../otp/base32.js';
 import { RECORD_SCHEMA, type AgentRecord } from './schema.js';
 
@@ -19,15 +20,16 @@ const _string: _Check = (v) => typeof v === 'string';
 const _bool: _Check = (v) => typeof v === 'boolean';
 const _oneOfValues = (...values: readonly unknown[]): _Check => (v) => values.includes(v);
 const _intIn = (min: number, max: number): _Check => (v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+const _inRange = ({ min, max }: _Range): _Check => _intIn(min, max);
 const _hex = (length: number): _Check => (v) => typeof v === 'string' && v.length === length && /^[0-9a-f]*$/.test(v);
 
 const KEY_FIELDS: Record<string, _Check> = {
   secret: (v) => typeof v === 'string' && v.length > 0,
   secretEncrypted: _bool,
   account: _string,
-  algorithm: _oneOfValues('SHA1', 'SHA256', 'SHA512'),
-  digits: _intIn(6, 8),
-  periodSeconds: _intIn(1, 86_400),
+  algorithm: _oneOfValues(..._ALGORITHMS),
+  digits: _inRange(_DIGITS),
+  periodSeconds: _inRange(_PERIOD_SECONDS),
 };
 
 const FACTOR_FIELDS: Record<string, _Check> = {
@@ -37,7 +39,7 @@ const FACTOR_FIELDS: Record<string, _Check> = {
   activatedAt: _time,
   confirmedAt: _timeOrNull,
   lastStep: (v) => v === null || _count(v),
-  driftSteps: _intIn(-10, 10),
+  driftSteps: _intIn(-_WINDOW_STEPS.max, _WINDOW_STEPS.max),
   lastUsedAt: _timeOrNull,
 };
 
@@ -65,7 +67,7 @@ const CHALLENGE_FIELDS_V1: Record<string, _Check> = {
   address: _string,
   hash: _hex(64),
   salt: (v) => v === null || _hex(32)(v),
-  digits: _intIn(6, 10),
+  digits: _inRange(_EMAIL_DIGITS),
   issuedAt: _time,
   expiresAt: _time,
   attempts: _count,
