@@ -72,8 +72,9 @@ export type {
 } from './ports.js';
 
 // --- email codes and secrets at rest ---
-export { escapeHtml, isEmailAddress, renderDefaultEmail } from './email/challenge.js';
-export type { EmailTemplateInput, RenderEmail, RenderedEmail } from './email/challenge.js';
+export { isEmailAddress } from './email/address.js';
+export { escapeHtml, renderDefaultEmail } from './email/message.js';
+export type { EmailTemplateInput, RenderEmail, RenderedEmail } from './email/message.js';
 export { aesGcmSecretCipher } from './cipher.js';
 export type { AesGcmKey, AesGcmSecretCipher, AesGcmSecretCipherOptions } from './cipher.js';
 export { checkRecord } from './record/parse.js';

@@ -7,7 +7,7 @@
 import type { AgentRecord } from './record/schema.js';
 import type { Clock, EmailMessage, Mailer, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
 import { _describe, _instantMs, _integer } from './_validate.js';
-import { sameEmailAddress } from './email/challenge.js';
+import { sameEmailAddress } from './email/address.js';
 
 export type { Clock, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
 export type { EmailMessage, EmailPurpose, Mailer } from './ports.js';

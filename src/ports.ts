@@ -1,4 +1,13 @@
+/**
+ * The ports: what the host implements (storage, mailer, clock, cipher) and what the service
+ * hands it (email messages, audit events). The core never imports this file; types it shares
+ * with the core (`EmailPurpose`, `AgentRecord`) are defined there and only used here.
+ * @module
+ */
+import type { EmailPurpose } from './email/message.js';
 import type { AgentRecord } from './record/schema.js';
+
+export type { EmailPurpose } from './email/message.js';
 
 /**
  * The version a storage attaches to a record: any value that changes on every successful
@@ -49,9 +58,6 @@ export interface TwoFactorStorage {
 export interface Clock {
   now(): Date;
 }
-
-/** Why an email code is sent: to enroll the address, or to log in with an enrolled one. */
-export type EmailPurpose = 'setup' | 'login';
 
 /**
  * One email carrying a one-time code. `to`, `subject`, `text` and `html` are what to send;

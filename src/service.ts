@@ -9,16 +9,10 @@ import type { HashAlgorithm } from './otp/hotp.js';
 import { evaluatePolicy } from './policy/evaluate.js';
 import { _checkSettings, type _CheckedSettings } from './policy/settings.js';
 import type { Method, PolicyDecision, PolicySettings } from './policy/types.js';
-import {
-  checkEmailCode,
-  emailPepper,
-  generateEmailCode,
-  hashEmailCode,
-  isEmailAddress,
-  renderDefaultEmail,
-  sameEmailAddress,
-  type RenderEmail,
-} from './email/challenge.js';
+import { isEmailAddress, sameEmailAddress } from './email/address.js';
+import { generateEmailCode } from './email/code.js';
+import { checkEmailCode, emailPepper, hashEmailCode } from './email/hash.js';
+import { renderDefaultEmail, type RenderEmail } from './email/message.js';
 import type { Clock, EmailPurpose, Mailer, RecordVersion, SecretCipher, TwoFactorEvent, TwoFactorEventType, TwoFactorStorage } from './ports.js';
 import { withRemoved } from './record/admin.js';
 import {

@@ -1,7 +1,7 @@
 // isEmailAddress and sameEmailAddress: a table of addresses, header injection, Unicode.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isEmailAddress, sameEmailAddress } from '../../src/email/challenge.js';
+import { isEmailAddress, sameEmailAddress } from '../../src/email/address.js';
 import { BAD_VALUES } from '../_bad-inputs.js';
 
 const local64 = 'a'.repeat(64);

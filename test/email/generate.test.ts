@@ -2,7 +2,7 @@
 // source, and a chi-squared test that is shown able to fail (a negative control).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RandomSource } from '../../src/index.js';
-import { generateEmailCode } from '../../src/email/challenge.js';
+import { generateEmailCode } from '../../src/email/code.js';
 import { BAD_VALUES } from '../_bad-inputs.js';
 import { chiSquared, chiSquaredSurvival, digitCounts, sha256Stream } from './_stats.js';
 

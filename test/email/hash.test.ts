@@ -4,7 +4,8 @@ import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TwoFactorError, type RandomSource } from '../../src/index.js';
-import { _equalBytes, checkEmailCode, emailPepper, hashEmailCode, type EmailCodeHash } from '../../src/email/challenge.js';
+import { _equalBytes } from '../../src/bytes.js';
+import { checkEmailCode, emailPepper, hashEmailCode, type EmailCodeHash } from '../../src/email/hash.js';
 import { BAD_VALUES } from '../_bad-inputs.js';
 import { sha256Stream } from './_stats.js';
 

@@ -1,6 +1,6 @@
 // renderDefaultEmail and escapeHtml: content by purpose, escaping of every value, header safety.
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderDefaultEmail, type EmailTemplateInput } from '../../src/email/challenge.js';
+import { escapeHtml, renderDefaultEmail, type EmailTemplateInput } from '../../src/email/message.js';
 import { BAD_VALUES } from '../_bad-inputs.js';
 
 const base: EmailTemplateInput = {

@@ -10,7 +10,7 @@ import { MemoryMailer, MemoryStorage, manualClock } from '../../src/memory.js';
 import type { EmailMessage, Mailer } from '../../src/ports.js';
 import { createTwoFactor } from '../../src/service.js';
 import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
-import type { EmailTemplateInput } from '../../src/email/challenge.js';
+import type { EmailTemplateInput } from '../../src/email/message.js';
 import {
   ADDRESS,
   BOTH,
