@@ -1,7 +1,7 @@
 // MemoryMailer: copies, armed failures, lookups by address, argument checks.
 import { describe, expect, it } from 'vitest';
-import { MemoryMailer, type EmailMessage } from '../../src/memory.js';
-import { BAD_VALUES } from '../_bad-inputs.js';
+import { MemoryMailer, type EmailMessage } from '../src/memory.js';
+import { BAD_VALUES } from './_bad-inputs.js';
 
 let n = 0;
 function message(patch: Partial<EmailMessage> = {}): EmailMessage {
