@@ -37,16 +37,13 @@ export type {
 } from './policy/types.js';
 
 // --- service ---
-export { createTwoFactor } from './service.js';
+export { createTwoFactor } from './service/create.js';
 export type {
   BeginTotpSetupResult,
-  ProvisionTotpResult,
   EmailCheckResult,
   LockedResult,
+  ProvisionTotpResult,
   SendEmailCodeResult,
-  ServiceEmailOptions,
-  ServiceTotpOptions,
-  SettingsSource,
   SkipSetupResult,
   SuspendedResult,
   TotpCheckResult,
@@ -54,10 +51,15 @@ export type {
   TotpKeyResult,
   TotpSetupResult,
   TwoFactor,
-  TwoFactorOptions,
   TwoFactorStatus,
   UnlockResult,
-} from './service.js';
+} from './service/types.js';
+export type {
+  ServiceEmailOptions,
+  ServiceTotpOptions,
+  SettingsSource,
+  TwoFactorOptions,
+} from './service/options.js';
 export type {
   Clock,
   EmailMessage,

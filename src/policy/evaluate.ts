@@ -7,7 +7,8 @@ const DAY_MS = 86_400_000;
 // ends there instead, so `graceEndsAt` is always a valid Date.
 const MAX_DATE_MS = 8.64e15;
 
-interface _CheckedAgent {
+/** @internal An agent after checking: methods as a set, times as epoch ms. */
+export interface _CheckedAgent {
   readonly enforced: boolean;
   readonly enrolled: ReadonlySet<Method>;
   readonly graceStartedMs: number | undefined;
@@ -89,10 +90,14 @@ export function evaluatePolicy(input: PolicyInput): PolicyDecision {
   const { settings: rawSettings, agent: rawAgent, now: rawNow } = _object('input', input);
   // Check everything before deciding anything, so malformed input throws whichever rule would
   // have matched: a login path must fail closed, never skip 2FA because data was garbage.
-  const settings = _checkSettingsOrThrow(rawSettings);
-  const agent = _checkAgent(rawAgent);
-  const nowMs = _date('now', rawNow);
+  return _evaluateChecked(_checkSettingsOrThrow(rawSettings), _checkAgent(rawAgent), _date('now', rawNow));
+}
 
+/**
+ * @internal The rules of {@link evaluatePolicy}, on inputs already checked: the service, which
+ * checks the settings once per call and keeps times as epoch ms, enters here.
+ */
+export function _evaluateChecked(settings: _CheckedSettings, agent: _CheckedAgent, nowMs: number): PolicyDecision {
   const isAllowed = (m: Method): boolean => settings[m];
   const allowed = _list(isAllowed);
 

@@ -54,7 +54,7 @@ export function withEmailChallenge(record: AgentRecord, now: number, challenge: 
 }
 
 /**
- * Undoes {@link withEmailChallenge} after the mail could not be sent. When nothing else was
+ * Undoes {@link withEmailChallenge} (`before` -> `after`) after the mail could not be sent. When nothing else was
  * written since (the stored record, TOTP secrets aside, is still `after`), the record comes
  * back exactly as `before`. Otherwise only our part is taken out: the previous challenge comes
  * back if ours is still the outstanding one, and our send no longer counts.
@@ -62,14 +62,17 @@ export function withEmailChallenge(record: AgentRecord, now: number, challenge: 
 export function withEmailSendUndone(
   record: AgentRecord,
   now: number,
-  sent: { challenge: EmailChallengeRecord; at: number; before: AgentRecord; after: AgentRecord },
+  sent: { before: AgentRecord; after: AgentRecord },
 ): AgentRecord {
+  const challenge = sent.after.emailChallenge;
+  if (challenge === null) throw new Error('withEmailSendUndone: `after` holds no email challenge');
   // The TOTP factor and set-ups are left out of the comparison: a save may have encrypted their secrets.
   const bare = (r: AgentRecord) => ({ ...r, totp: null, totpSetups: [] });
   if (_sameJson(bare(record), bare(sent.after))) return { ...sent.before, totp: record.totp, totpSetups: record.totpSetups };
   const current = record.emailChallenge;
-  const ours = current !== null && current.hash === sent.challenge.hash && current.issuedAt === sent.challenge.issuedAt;
-  const index = record.emailSends.lastIndexOf(sent.at);
+  const ours = current !== null && current.hash === challenge.hash && current.issuedAt === challenge.issuedAt;
+  // The send was stamped with the time the challenge was issued (see withEmailChallenge).
+  const index = record.emailSends.lastIndexOf(challenge.issuedAt);
   if (!ours && index < 0) return record;
   return {
     ...record,

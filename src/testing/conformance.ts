@@ -9,6 +9,7 @@
  * @module
  */
 import type { AgentRecord } from '../record/schema.js';
+import { _fullRecord } from './full-record.js';
 import type { RecordVersion, TwoFactorStorage } from '../ports.js';
 
 export type { AgentRecord } from '../record/schema.js';
@@ -47,61 +48,6 @@ function _json(value: unknown): string {
 /** Equal as JSON values, whatever the key order (PostgreSQL's jsonb, for one, reorders keys). */
 function _same(a: unknown, b: unknown): boolean {
   return _canonical(a) === _canonical(b);
-}
-
-/** A record with every field filled and awkward values, for round-trip checks. */
-function _fullRecord(seed: number): AgentRecord {
-  return {
-    schema: 2,
-    enforced: true,
-    graceStartedAt: 1_767_225_600_000 + seed,
-    totp: {
-      secret: 'v1.k1.AAECAwQFBgcICQoL.ZmFrZS1jaXBoZXJ0ZXh0LXdpdGgtdGFn',
-      secretEncrypted: true,
-      account: 'agënt "quoted" <a@example.com> 🙂',
-      algorithm: 'SHA256',
-      digits: 8,
-      periodSeconds: 60,
-      provisionedBy: 'admin',
-      createdAt: 1_767_225_600_000,
-      activatedAt: 1_767_225_600_001,
-      confirmedAt: null,
-      lastStep: 2 ** 40 + seed,
-      driftSteps: -1,
-      lastUsedAt: Number.MAX_SAFE_INTEGER,
-    },
-    totpSetups: [
-      {
-        tokenHash: 'ab'.repeat(32),
-        sessionVerified: true,
-        secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
-        secretEncrypted: false,
-        // No U+0000: PostgreSQL's jsonb cannot store it.
-        account: 'ägent\t \\ "two" \u2028',
-        algorithm: 'SHA512',
-        digits: 7,
-        periodSeconds: 86_400,
-        createdAt: 1_767_225_600_005,
-        expiresAt: 1_767_226_500_005,
-      },
-    ],
-    droppedTotpSetups: [{ tokenHash: 'cd'.repeat(32), expiresAt: 1_767_226_400_000 }],
-    email: { address: 'agent+2fa@example.com', enrolledAt: 1_767_225_600_002, lastUsedAt: null },
-    emailChallenge: {
-      purpose: 'login',
-      address: 'agent+2fa@example.com',
-      hash: 'f'.repeat(64),
-      salt: '0'.repeat(32),
-      digits: 8,
-      issuedAt: 1_767_225_600_003,
-      expiresAt: 1_767_226_200_003,
-      attempts: 4,
-      sessionVerified: false,
-    },
-    emailSends: [1_767_225_000_000, 1_767_225_600_003],
-    throttle: { failures: 7, lockedUntil: 1_767_225_660_000, lastFailureAt: 1_767_225_630_000, suspendedAt: null },
-    updatedAt: 1_767_225_600_004 + seed,
-  };
 }
 
 function _randomPrefix(): string {
@@ -155,6 +101,15 @@ export function storageConformance(
     return got;
   };
 
+  /** A save that must lose the compare-and-set: false, and the record and version stay as they were. */
+  const refusedSave = async (s: TwoFactorStorage, id: string, record: AgentRecord, expected: RecordVersion | null, what: string) => {
+    const before = await mustLoad(s, id);
+    _check((await s.save(id, record, expected)) === false, `${what} must return false`);
+    const after = await mustLoad(s, id);
+    _check(_same(after.record, before.record), `${what} changed the stored record`);
+    _check(after.version === before.version, `${what} changed the version`);
+  };
+
   const checks: Array<[string, (s: TwoFactorStorage) => Promise<void>]> = [
     ['load returns null for an agent with no record', async (s) => {
       const got = await load(s, agent('absent'));
@@ -172,11 +127,7 @@ export function storageConformance(
     ['save with expected null fails when a record exists, leaving it unchanged', async (s) => {
       const id = agent('create-twice');
       _check(await s.save(id, _fullRecord(1), null), 'first create failed');
-      const before = await mustLoad(s, id);
-      _check((await s.save(id, _fullRecord(2), null)) === false, 'a second create-if-absent must return false');
-      const after = await mustLoad(s, id);
-      _check(_same(after.record, before.record), 'a failed create changed the stored record');
-      _check(after.version === before.version, 'a failed create changed the version');
+      await refusedSave(s, id, _fullRecord(2), null, 'a second create-if-absent');
     }],
 
     ['save with the current version succeeds and changes the version', async (s) => {
@@ -195,11 +146,7 @@ export function storageConformance(
       _check(await s.save(id, _fullRecord(1), null), 'create failed');
       const v1 = (await mustLoad(s, id)).version;
       _check(await s.save(id, _fullRecord(2), v1), 'second save failed');
-      const v2 = await mustLoad(s, id);
-      _check((await s.save(id, _fullRecord(3), v1)) === false, 'save with a stale version must return false');
-      const after = await mustLoad(s, id);
-      _check(_same(after.record, v2.record), 'a stale save changed the stored record');
-      _check(after.version === v2.version, 'a stale save changed the version');
+      await refusedSave(s, id, _fullRecord(3), v1, 'save with a stale version');
     }],
 
     ['a version is never reused after later saves (no ABA)', async (s) => {

@@ -6,7 +6,7 @@
  */
 import { MemoryStorage, manualClock } from '../../src/memory.js';
 import { totp, verifyTotp } from '../../src/otp/totp.js';
-import { createTwoFactor } from '../../src/service.js';
+import { createTwoFactor } from '../../src/index.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -23,7 +23,7 @@ import { totp, verifyTotp } from '../../src/otp/totp.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
 import type { AgentRecord } from '../../src/record/schema.js';
-import { createTwoFactor, type TwoFactorOptions } from '../../src/service.js';
+import { createTwoFactor, type TwoFactorOptions } from '../../src/index.js';
 import { ensurePgSchema, pgPool, redisClient } from '../storage/_servers.js';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -9,7 +9,7 @@ import { totp, verifyTotp } from '../../src/otp/totp.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { RecordVersion, StoredRecord, TwoFactorEvent, TwoFactorStorage } from '../../src/ports.js';
 import type { AgentRecord } from '../../src/record/schema.js';
-import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/service.js';
+import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/index.js';
 
 /** 2026-01-01T00:00:00Z, the start of a 30 s step. */
 export const T0 = Date.UTC(2026, 0, 1);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/memory.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
-import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/service.js';
+import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/index.js';
 import { BAD_VALUES } from '../_bad-inputs.js';
 import { CountingStorage, TOTP_ONLY, begin, codeAt, enroll, harness } from './_helpers.js';
 

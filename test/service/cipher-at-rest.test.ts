@@ -11,7 +11,7 @@ import { aesGcmSecretCipher, type AesGcmSecretCipher } from '../../src/cipher.js
 import { decodeBase32 } from '../../src/otp/base32.js';
 import type { SecretCipher } from '../../src/ports.js';
 import type { AgentRecord } from '../../src/record/schema.js';
-import type { TwoFactorOptions } from '../../src/service.js';
+import type { TwoFactorOptions } from '../../src/index.js';
 import {
   ADDRESS,
   COOLDOWN_MS,

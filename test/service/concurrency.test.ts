@@ -9,7 +9,7 @@ import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/memory.js';
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
 import type { AgentRecord } from '../../src/record/schema.js';
-import type { TotpCheckResult } from '../../src/service.js';
+import type { TotpCheckResult } from '../../src/index.js';
 import { DelayedStorage, STEP_MS, codeAt, enroll, harness, stored, wrongCode, type Harness } from './_helpers.js';
 
 const PARALLEL = 200;

@@ -3,7 +3,7 @@
  * carry, and an admin removal that has nothing to remove.
  */
 import { describe, expect, it } from 'vitest';
-import { createTwoFactor } from '../../src/service.js';
+import { createTwoFactor } from '../../src/index.js';
 import { MemoryStorage } from '../../src/memory.js';
 import { STEP_MS, TOTP_ONLY, codeAt, enroll, harness, stored, wrongCode } from './_helpers.js';
 

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/memory.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
-import type { TwoFactorOptions } from '../../src/service.js';
+import type { TwoFactorOptions } from '../../src/index.js';
 import {
   ADDRESS,
   COOLDOWN_MS,

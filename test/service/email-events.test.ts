@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EmailMessage, Mailer, TwoFactorEvent, TwoFactorEventType } from '../../src/ports.js';
-import type { TwoFactorOptions } from '../../src/service.js';
+import type { TwoFactorOptions } from '../../src/index.js';
 import {
   ADDRESS,
   COOLDOWN_MS,

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/memory.js';
 import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
-import type { TwoFactorOptions } from '../../src/service.js';
+import type { TwoFactorOptions } from '../../src/index.js';
 import {
   ADDRESS,
   COOLDOWN_MS,

@@ -8,7 +8,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryMailer, MemoryStorage, manualClock } from '../../src/memory.js';
 import type { EmailMessage, Mailer } from '../../src/ports.js';
-import { createTwoFactor } from '../../src/service.js';
+import { createTwoFactor } from '../../src/index.js';
 import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
 import type { EmailTemplateInput } from '../../src/email/message.js';
 import {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { TwoFactorEvent, TwoFactorEventType } from '../../src/ports.js';
-import type { TwoFactor, TwoFactorOptions } from '../../src/service.js';
+import type { TwoFactor, TwoFactorOptions } from '../../src/index.js';
 import { STEP_MS, T0, TOTP_ONLY, codeAt, enroll, harness, settle, stored, wrongCode, type Harness } from './_helpers.js';
 
 const now = (h: Harness) => h.clock.now().getTime();

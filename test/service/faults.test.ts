@@ -9,7 +9,7 @@ import { MemoryStorage } from '../../src/memory.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
 import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
-import type { TwoFactor, TwoFactorOptions } from '../../src/service.js';
+import type { TwoFactor, TwoFactorOptions } from '../../src/index.js';
 import {
   FaultyStorage,
   T0,

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/memory.js';
-import type { TwoFactor } from '../../src/service.js';
+import type { TwoFactor } from '../../src/index.js';
 import {
   ADDRESS,
   COOLDOWN_MS,

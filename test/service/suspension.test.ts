@@ -5,7 +5,7 @@
  * limit's worth of codes is ever looked at.
  */
 import { describe, expect, it } from 'vitest';
-import type { TwoFactor } from '../../src/service.js';
+import type { TwoFactor } from '../../src/index.js';
 import { DAY_MS, begin, codeAt, emailHarness, enroll, enrollEmail, harness, sendCode, stored, wrongCode, type Harness } from './_helpers.js';
 
 const now = (h: Harness) => h.clock.now().getTime();

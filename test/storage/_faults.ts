@@ -4,7 +4,7 @@
  * or reject with `STORAGE_FAILED`; the caller then checks what is at rest.
  */
 import { TwoFactorError } from '../../src/errors.js';
-import type { TwoFactor } from '../../src/service.js';
+import type { TwoFactor } from '../../src/index.js';
 
 export interface KillRunOptions {
   tf: TwoFactor;

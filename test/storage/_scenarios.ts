@@ -11,7 +11,7 @@ import { TwoFactorError } from '../../src/errors.js';
 import { manualClock } from '../../src/memory.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
-import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/service.js';
+import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/index.js';
 
 /** Parameters every scenario takes: how to build the worker's service. */
 export interface ServiceParams {

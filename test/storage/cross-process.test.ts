@@ -9,7 +9,7 @@ import { MemoryMailer, MemoryStorage, manualClock } from '../../src/memory.js';
 import { totp, verifyTotp as verifyCode } from '../../src/otp/totp.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
-import { createTwoFactor, type TwoFactorOptions } from '../../src/service.js';
+import { createTwoFactor, type TwoFactorOptions } from '../../src/index.js';
 import { serverUrl } from './_env.js';
 import { outcome } from './_scenarios.js';
 import { connect, runId, type Backend, type Connection } from './_servers.js';

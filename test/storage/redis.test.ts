@@ -11,7 +11,7 @@ import { TwoFactorError } from '../../src/errors.js';
 import { manualClock } from '../../src/memory.js';
 import { totp, verifyTotp as verifyCode } from '../../src/otp/totp.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
-import { createTwoFactor, type TwoFactor } from '../../src/service.js';
+import { createTwoFactor, type TwoFactor } from '../../src/index.js';
 import { storageConformance } from '../../src/testing/conformance.js';
 import { serverUrl } from './_env.js';
 import { runUnderKills } from './_faults.js';

@@ -1,0 +1,120 @@
+/**
+ * @module The one place that loads and saves records: `transact` reads the settings and the
+ * clock once, then loads the agent's record, prepares what depends on it (an unsealed secret),
+ * asks a pure decision what happens, seals and saves the new record with a compare-and-set,
+ * and emits the decision's events. A lost race starts over from a fresh load, after a short
+ * random pause.
+ */
+import { _describe } from '../_validate.js';
+import { TwoFactorError } from '../errors.js';
+import type { _CheckedSettings } from '../policy/settings.js';
+import type { RecordVersion } from '../ports.js';
+import { checkRecord } from '../record/parse.js';
+import { emptyRecord, type AgentRecord } from '../record/schema.js';
+import { agentIdArg } from './args.js';
+import { sealedRecord } from './at-rest.js';
+import { emitEvents, type Step } from './events.js';
+import { _readSettings, type ServiceConfig } from './options.js';
+
+/** What a decision sees: the loaded record (or a fresh empty one), the time and the settings. */
+export interface FlowState {
+  readonly agentId: string;
+  readonly record: AgentRecord;
+  /** Whether the record exists in storage (false: `record` is a fresh empty one). */
+  readonly exists: boolean;
+  readonly now: number;
+  readonly settings: _CheckedSettings;
+}
+
+/** A decision's step, with the record type fixed. */
+export type FlowStep<R> = Step<R, AgentRecord>;
+
+/**
+ * Load, prepare, decide, compare-and-set; on a lost race, start over from a fresh load.
+ * `decide` is pure and may run several times; `prepare` (optional) runs after each load and
+ * supplies what depends on the loaded record, such as an unsealed secret.
+ *
+ * @throws TypeError for a bad agent id; TwoFactorError `STORAGE_FAILED`, `INVALID_RECORD`,
+ *   `STORAGE_CONFLICT` (after `storageAttempts` lost races) or a cipher error.
+ */
+export async function transact<R, P = undefined>(
+  config: ServiceConfig,
+  agentIdRaw: unknown,
+  decide: (state: FlowState, prepared: P) => FlowStep<R>,
+  prepare?: (state: FlowState) => Promise<P>,
+): Promise<R> {
+  const agentId = agentIdArg(agentIdRaw);
+  const settings = await currentSettings(config);
+  const now = currentTime(config);
+  for (let attempt = 0; attempt < config.attempts; attempt++) {
+    const loaded = await loadRecord(config, agentId);
+    const state: FlowState = { agentId, record: loaded?.record ?? emptyRecord(now), exists: loaded !== null, now, settings };
+    const prepared = prepare === undefined ? (undefined as P) : await prepare(state);
+    const step = decide(state, prepared);
+    if (step.record !== undefined && !(await _save(config, agentId, step.record, loaded === null ? null : loaded.version))) {
+      // Another writer won: decide again on what it wrote, after a short random pause so that
+      // a burst of writers for one agent spreads out instead of colliding again at once.
+      if (attempt + 1 < config.attempts) await _backoff(attempt);
+      continue;
+    }
+    emitEvents(config, agentId, now, step.events);
+    return step.result;
+  }
+  throw new TwoFactorError('STORAGE_CONFLICT', `gave up after ${config.attempts} conflicting writes`);
+}
+
+/** The org settings now: read from the source (a value or a function) and checked. */
+export async function currentSettings(config: ServiceConfig): Promise<_CheckedSettings> {
+  const source = config.settingsSource;
+  return _readSettings(typeof source === 'function' ? await source() : source);
+}
+
+/** The clock's time as epoch ms. */
+export function currentTime(config: ServiceConfig): number {
+  const d = config.clock.now();
+  const ms = d instanceof Date ? d.getTime() : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new TypeError('"clock.now()" expected a valid Date');
+  return ms;
+}
+
+/** The agent's record (checked, in the current schema) and its version, or `null`. */
+export async function loadRecord(config: ServiceConfig, agentId: string): Promise<{ record: AgentRecord; version: RecordVersion } | null> {
+  let loaded: unknown;
+  try {
+    loaded = await config.storage.load(agentId);
+  } catch (cause) {
+    throw new TwoFactorError('STORAGE_FAILED', 'storage.load failed', { cause });
+  }
+  if (loaded === null) return null;
+  const version = (loaded as { version?: unknown } | undefined)?.version;
+  if (loaded === undefined || typeof loaded !== 'object' || !('record' in loaded) || (typeof version !== 'string' && typeof version !== 'number')) {
+    throw new TwoFactorError('STORAGE_FAILED', `storage.load must resolve to null or { record, version }, got ${_describe(loaded)}`);
+  }
+  return { record: checkRecord(loaded.record), version };
+}
+
+async function _save(config: ServiceConfig, agentId: string, record: AgentRecord, expected: RecordVersion | null): Promise<boolean> {
+  const stored = await sealedRecord(config.cipher, agentId, record);
+  let ok: unknown;
+  try {
+    ok = await config.storage.save(agentId, stored, expected);
+  } catch (cause) {
+    throw new TwoFactorError('STORAGE_FAILED', 'storage.save failed', { cause });
+  }
+  if (typeof ok !== 'boolean') {
+    throw new TwoFactorError('STORAGE_FAILED', `storage.save must resolve to a boolean, got ${_describe(ok)}`);
+  }
+  return ok;
+}
+
+/**
+ * Waits a random 0 to min(2^attempt, 32) ms ("full jitter"). The pause is not security
+ * relevant, but the house rule holds anyway: the random bits come from Web Crypto.
+ */
+function _backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(2 ** attempt, 32);
+  const word = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(word);
+  const ms = Math.floor((word[0]! / 0x1_0000_0000) * (ceiling + 1));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
