@@ -77,8 +77,8 @@ export type {
 export { isEmailAddress } from './email/address.js';
 export { escapeHtml, renderDefaultEmail } from './email/message.js';
 export type { EmailTemplateInput, RenderEmail, RenderedEmail } from './email/message.js';
-export { aesGcmSecretCipher } from './cipher.js';
-export type { AesGcmKey, AesGcmSecretCipher, AesGcmSecretCipherOptions } from './cipher.js';
+export { aesGcmSecretCipher } from './aes-gcm.js';
+export type { AesGcmKey, AesGcmSecretCipher, AesGcmSecretCipherOptions } from './aes-gcm.js';
 export { checkRecord } from './record/parse.js';
 export { RECORD_SCHEMA } from './record/schema.js';
 export type {

@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { aesGcmSecretCipher, type AesGcmSecretCipher } from '../../src/cipher.js';
+import { aesGcmSecretCipher, type AesGcmSecretCipher } from '../../src/aes-gcm.js';
 import { decodeBase32 } from '../../src/otp/base32.js';
 import type { SecretCipher } from '../../src/ports.js';
 import type { AgentRecord } from '../../src/record/schema.js';

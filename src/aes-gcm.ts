@@ -11,22 +11,18 @@
  * The plaintext is UTF-8; the context (the agent id, UTF-8) is the additional authenticated
  * data, so a value copied into another agent's record fails to decrypt. The layout is plain
  * AES-GCM: node:crypto's `createDecipheriv('aes-256-gcm', ...)` or any other implementation
- * reads it with the same key, IV, tag and AAD.
+ * reads it with the same key, IV, tag and AAD. The key list is checked in `aes-gcm-keys.ts`.
+ * @module
  */
+import { _keySlots, _KEY_ID, _MAX_KEY_ID_LENGTH, type _Slot, type AesGcmKey } from './aes-gcm-keys.js';
+import { _base64UrlLength, _decodeBase64Url, _encodeBase64Url } from './base64url.js';
+import { _allZero } from './bytes.js';
 import { TwoFactorError } from './errors.js';
+import { _hasLoneSurrogate } from './text.js';
 import { _describe, _options } from './_validate.js';
 import type { SecretCipher } from './ports.js';
 
-/** One AES-256 key and the id written into every value it encrypts. */
-export interface AesGcmKey {
-  /** 1..32 characters of `[A-Za-z0-9_-]`, unique among the keys; e.g. `'2025-06'`. Not secret. */
-  id: string;
-  /**
-   * 32 random bytes, or those bytes as base64url or base64 text (43 characters, or 44 with one
-   * `=`), the form keys usually take in environment variables (`openssl rand -base64 32`).
-   */
-  key: Uint8Array | string;
-}
+export type { AesGcmKey } from './aes-gcm-keys.js';
 
 /** Options of {@link aesGcmSecretCipher}. */
 export interface AesGcmSecretCipherOptions {
@@ -56,19 +52,13 @@ export interface AesGcmSecretCipher extends SecretCipher {
 }
 
 const VERSION = 'v1';
-const KEY_BYTES = 32; // AES-256
 const IV_BYTES = 12; // NIST SP 800-38D §8.2: 96-bit IVs
 const TAG_BYTES = 16; // the full 128-bit tag
-const MAX_KEY_ID_LENGTH = 32;
 /** Largest plaintext, in UTF-8 bytes. A base32 TOTP secret is at most 103 characters. */
 const MAX_PLAIN_BYTES = 4096;
 /** Longest value `decrypt` looks at: what the largest plaintext encrypts to. */
 const MAX_CIPHER_LENGTH =
-  VERSION.length + 1 + MAX_KEY_ID_LENGTH + 1 + _base64UrlLength(IV_BYTES) + 1 + _base64UrlLength(MAX_PLAIN_BYTES + TAG_BYTES);
-
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
-/** In a `u` regex a surrogate range matches only unpaired surrogates. */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+  VERSION.length + 1 + _MAX_KEY_ID_LENGTH + 1 + _base64UrlLength(IV_BYTES) + 1 + _base64UrlLength(MAX_PLAIN_BYTES + TAG_BYTES);
 
 /** @internal The part of Web Crypto used here (typed locally: the package assumes no DOM lib). */
 interface _Subtle {
@@ -87,13 +77,6 @@ interface _GcmParams {
   iv: Uint8Array;
   additionalData: Uint8Array;
   tagLength: number;
-}
-
-/** @internal A listed key: its bytes until imported, then the non-extractable `CryptoKey`. */
-interface _Slot {
-  readonly id: string;
-  bytes: Uint8Array | null;
-  imported: Promise<unknown> | null;
 }
 
 /**
@@ -134,22 +117,7 @@ interface _Slot {
 export function aesGcmSecretCipher(options: AesGcmSecretCipherOptions): AesGcmSecretCipher {
   if (options === undefined) throw new TypeError('"options" expected { keys: [{ id, key }] }, got undefined');
   const o = _options('options', options);
-  const keys = o.keys;
-  if (!Array.isArray(keys)) throw new TypeError(`"keys" expected an array of { id, key }, got ${_describe(keys)}`);
-  if (keys.length === 0) throw new RangeError('"keys" expected at least one key, got an empty array');
-  const slots = new Map<string, _Slot>();
-  keys.forEach((entry: unknown, i) => {
-    if (entry === undefined) throw new TypeError(`"keys[${i}]" expected { id, key }, got undefined`);
-    const k = _options(`keys[${i}]`, entry);
-    // The id is echoed only once it is known to be a well-formed id: a key pasted into the id
-    // field by mistake must not end up in a log.
-    if (typeof k.id !== 'string' || !KEY_ID.test(k.id)) {
-      throw new TypeError(`"keys[${i}].id" expected 1..${MAX_KEY_ID_LENGTH} characters of [A-Za-z0-9_-], got ${_describe(k.id)}`);
-    }
-    if (slots.has(k.id)) throw new RangeError(`"keys[${i}].id" repeats the id "${k.id}"; ids must be unique`);
-    slots.set(k.id, { id: k.id, bytes: _keyBytes(`keys[${i}].key`, k.key), imported: null });
-  });
-  const current = slots.get((keys[0] as AesGcmKey).id)!;
+  const { slots, current } = _keySlots(o.keys);
   const webCrypto = (globalThis as { crypto?: { subtle?: _Subtle; getRandomValues?: (a: Uint8Array) => unknown } }).crypto;
   const subtle = webCrypto?.subtle;
   if (typeof subtle?.importKey !== 'function' || typeof webCrypto?.getRandomValues !== 'function') {
@@ -177,7 +145,7 @@ export function aesGcmSecretCipher(options: AesGcmSecretCipherOptions): AesGcmSe
   function keyIdOf(value: unknown): string | null {
     if (typeof value !== 'string' || value.length > MAX_CIPHER_LENGTH) return null;
     const parts = value.split('.');
-    return parts.length === 4 && parts[0] === VERSION && KEY_ID.test(parts[1]!) ? parts[1]! : null;
+    return parts.length === 4 && parts[0] === VERSION && _KEY_ID.test(parts[1]!) ? parts[1]! : null;
   }
 
   return {
@@ -190,7 +158,7 @@ export function aesGcmSecretCipher(options: AesGcmSecretCipherOptions): AesGcmSe
     },
 
     async encrypt(plain, context) {
-      if (typeof plain !== 'string' || LONE_SURROGATE.test(plain)) {
+      if (typeof plain !== 'string' || _hasLoneSurrogate(plain)) {
         throw new TypeError(`"plain" expected a well-formed string (no unpaired surrogates), got ${_describe(plain)}`);
       }
       const data = new TextEncoder().encode(plain);
@@ -202,7 +170,7 @@ export function aesGcmSecretCipher(options: AesGcmSecretCipherOptions): AesGcmSe
       getRandomValues(iv);
       // A stub that leaves the IV unfilled would repeat IVs, which breaks GCM outright
       // (SP 800-38D Appendix A); a real CSPRNG gives twelve zero bytes with probability 2^-96.
-      if (iv.every((b) => b === 0)) throw new TypeError('crypto.getRandomValues left the IV all zero');
+      if (_allZero(iv)) throw new TypeError('crypto.getRandomValues left the IV all zero');
       let sealed: ArrayBuffer;
       try {
         sealed = await subtle.encrypt(
@@ -226,7 +194,7 @@ export function aesGcmSecretCipher(options: AesGcmSecretCipherOptions): AesGcmSe
       if (parts.length !== 4) throw _failed(`expected 4 fields separated by '.', got ${parts.length}`);
       const [version, id, ivText, sealedText] = parts as [string, string, string, string];
       if (version !== VERSION) throw _failed(`unsupported format (expected "${VERSION}")`);
-      if (!KEY_ID.test(id)) throw _failed('the key id is malformed');
+      if (!_KEY_ID.test(id)) throw _failed('the key id is malformed');
       const slot = slots.get(id);
       if (slot === undefined) throw _failed(`no key with the id "${id}" is listed (was it removed before every value was re-encrypted?)`);
       const iv = _decodeBase64Url(ivText);
@@ -266,86 +234,9 @@ function _failed(detail: string, cause?: unknown): TwoFactorError {
 
 /** @internal The context as AAD bytes. Unpaired surrogates are refused: UTF-8 would merge them. */
 function _context(context: unknown): Uint8Array {
-  if (typeof context !== 'string' || context.length === 0 || LONE_SURROGATE.test(context)) {
+  if (typeof context !== 'string' || context.length === 0 || _hasLoneSurrogate(context)) {
     throw new TypeError(`"context" expected a non-empty, well-formed string (the agent id), got ${_describe(context)}`);
   }
   return new TextEncoder().encode(context);
 }
 
-/** @internal A key option as 32 fresh bytes (a copy: the caller's array may change later). */
-function _keyBytes(name: string, value: unknown): Uint8Array {
-  let bytes: Uint8Array | null;
-  if (value instanceof Uint8Array) {
-    bytes = value.length === KEY_BYTES ? Uint8Array.from(value) : null;
-    if (bytes === null) throw new RangeError(`"${name}" expected ${KEY_BYTES} bytes (AES-256), got ${value.length} bytes`);
-  } else if (typeof value === 'string') {
-    bytes = _decodeKeyText(value);
-    if (bytes === null) {
-      throw new RangeError(
-        `"${name}" expected ${KEY_BYTES} bytes as base64url or base64 (43 characters, or 44 ending in '='), got ${_describe(value)}`,
-      );
-    }
-  } else {
-    throw new TypeError(`"${name}" expected a Uint8Array of ${KEY_BYTES} bytes or its base64 text, got ${_describe(value)}`);
-  }
-  if (bytes.every((b) => b === 0)) {
-    throw new RangeError(`"${name}" is all zero bytes; generate keys with crypto.getRandomValues or openssl rand`);
-  }
-  return bytes;
-}
-
-/** @internal 32 bytes from base64url or base64 text, with at most one `=`; `null` otherwise. */
-function _decodeKeyText(text: string): Uint8Array | null {
-  const body = text.length === 44 && text.endsWith('=') ? text.slice(0, 43) : text;
-  if (body.length !== 43) return null;
-  const standard = /[+/]/.test(body);
-  if (standard && /[-_]/.test(body)) return null; // two alphabets mixed
-  const bytes = _decodeBase64Url(standard ? body.replace(/\+/g, '-').replace(/\//g, '_') : body);
-  return bytes !== null && bytes.length === KEY_BYTES ? bytes : null;
-}
-
-const _ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const _VALUES = new Int8Array(128).fill(-1);
-for (let i = 0; i < _ALPHABET.length; i++) _VALUES[_ALPHABET.charCodeAt(i)] = i;
-
-/** @internal The length of the unpadded base64url text of `n` bytes. */
-function _base64UrlLength(n: number): number {
-  return Math.ceil((n * 4) / 3);
-}
-
-/** @internal Base64url without padding (RFC 4648 §5). */
-function _encodeBase64Url(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
-    for (let c = 0; c < chars; c++) out += _ALPHABET[(n >> (18 - 6 * c)) & 63];
-  }
-  return out;
-}
-
-/**
- * @internal Strict, canonical base64url without padding: `null` for any other character, a
- * length of 4k+1, or unused low bits that are not zero (RFC 4648 §3.5). So every byte string
- * has exactly one accepted text, and any change to the text changes the bytes.
- */
-function _decodeBase64Url(text: string): Uint8Array | null {
-  if (text.length % 4 === 1) return null;
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const v = code < 128 ? _VALUES[code]! : -1;
-    if (v < 0) return null;
-    acc = ((acc << 6) | v) & 0xffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  if ((acc & ((1 << bits) - 1)) !== 0) return null;
-  return out;
-}
