@@ -1,6 +1,9 @@
+// totp and verifyTotp (src/otp/totp.ts): the window, replay, typed-code input, time and
+// secrets; then the RFC 6238 Appendix B vectors and a 64-bit counter against node:crypto.
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULTS, TwoFactorError, hotp, totp, verifyTotp, type VerifyTotpOptions } from '../../src/index.js';
+import { DEFAULTS, TwoFactorError, hotp, totp, verifyTotp, type HashAlgorithm, type VerifyTotpOptions } from '../../src/index.js';
+import { RFC4226_SECRET, SEEDS, referenceHotp, toBase32 } from './_reference.js';
 
 const KEY = new TextEncoder().encode('12345678901234567890');
 const PERIOD_MS = 30_000;
@@ -295,3 +298,66 @@ function thrown(fn: () => unknown): unknown {
   }
   throw new Error('expected a throw');
 }
+
+const RFC6238: Array<[seconds: number, algorithm: HashAlgorithm, code: string]> = [
+  [59, 'SHA1', '94287082'],
+  [59, 'SHA256', '46119246'],
+  [59, 'SHA512', '90693936'],
+  [1111111109, 'SHA1', '07081804'],
+  [1111111109, 'SHA256', '68084774'],
+  [1111111109, 'SHA512', '25091201'],
+  [1111111111, 'SHA1', '14050471'],
+  [1111111111, 'SHA256', '67062674'],
+  [1111111111, 'SHA512', '99943326'],
+  [1234567890, 'SHA1', '89005924'],
+  [1234567890, 'SHA256', '91819424'],
+  [1234567890, 'SHA512', '93441116'],
+  [2000000000, 'SHA1', '69279037'],
+  [2000000000, 'SHA256', '90698825'],
+  [2000000000, 'SHA512', '38618901'],
+  [20000000000, 'SHA1', '65353130'],
+  [20000000000, 'SHA256', '77737706'],
+  [20000000000, 'SHA512', '47863826'],
+];
+
+describe('RFC 6238 Appendix B', () => {
+  const rows = RFC6238.map(([seconds, algorithm, code]) => ({ seconds, algorithm, code }));
+
+  it.each(rows)('totp $algorithm at T=$seconds = $code', ({ seconds, algorithm, code }) => {
+    expect(totp(SEEDS[algorithm], { at: seconds * 1000, algorithm, digits: 8 })).toBe(code);
+  });
+
+  it.each(rows)('totp $algorithm at T=$seconds from a Date and a base32 secret', ({ seconds, algorithm, code }) => {
+    const secret = toBase32(SEEDS[algorithm]); // an independent encoder, below
+    expect(totp(secret, { at: new Date(seconds * 1000), algorithm, digits: 8 })).toBe(code);
+  });
+
+  it.each(rows)('verifyTotp $algorithm accepts $code at T=$seconds with delta 0', ({ seconds, algorithm, code }) => {
+    const step = Math.floor(seconds / 30);
+    expect(verifyTotp(SEEDS[algorithm], code, { at: seconds * 1000, algorithm, digits: 8 })).toEqual({
+      valid: true,
+      step,
+      delta: 0,
+    });
+  });
+
+  // T = 20000000000 s is past 2^32 seconds (a 32-bit time_t overflows), but its counter,
+  // 666666666, still fits in 32 bits; counters past 2^32 are checked against node:crypto below.
+  it('T=20000000000 is past 2^32 seconds while its step fits in 32 bits', () => {
+    expect(20000000000).toBeGreaterThan(2 ** 32);
+    expect(verifyTotp(SEEDS.SHA1, '65353130', { at: 20000000000 * 1000, digits: 8 })).toMatchObject({ step: 666666666 });
+  });
+});
+
+describe('totp counters beyond 2^32 (node:crypto reference)', () => {
+  it('totp with a 1 s period past 2^32 seconds uses the full 64-bit counter', () => {
+    const seconds = 2 ** 32 + 5;
+    const code = referenceHotp(RFC4226_SECRET, seconds, 'SHA1', 8);
+    expect(totp(RFC4226_SECRET, { at: seconds * 1000 + 999, period: 1, digits: 8 })).toBe(code);
+    expect(verifyTotp(RFC4226_SECRET, code, { at: seconds * 1000, period: 1, digits: 8 })).toEqual({
+      valid: true,
+      step: seconds,
+      delta: 0,
+    });
+  });
+});
