@@ -10,6 +10,7 @@
  */
 import type { AgentRecord } from '../record/schema.js';
 import { _fullRecord } from './full-record.js';
+import { _canonicalJson, _sameJson } from '../json.js';
 import type { RecordVersion, TwoFactorStorage } from '../ports.js';
 
 export type { AgentRecord } from '../record/schema.js';
@@ -43,11 +44,6 @@ function _check(condition: boolean, message: string): asserts condition {
 
 function _json(value: unknown): string {
   return JSON.stringify(value);
-}
-
-/** Equal as JSON values, whatever the key order (PostgreSQL's jsonb, for one, reorders keys). */
-function _same(a: unknown, b: unknown): boolean {
-  return _canonical(a) === _canonical(b);
 }
 
 function _randomPrefix(): string {
@@ -106,7 +102,7 @@ export function storageConformance(
     const before = await mustLoad(s, id);
     _check((await s.save(id, record, expected)) === false, `${what} must return false`);
     const after = await mustLoad(s, id);
-    _check(_same(after.record, before.record), `${what} changed the stored record`);
+    _check(_sameJson(after.record, before.record), `${what} changed the stored record`);
     _check(after.version === before.version, `${what} changed the version`);
   };
 
@@ -121,7 +117,7 @@ export function storageConformance(
       const rec = _fullRecord(1);
       _check((await s.save(id, rec, null)) === true, 'save(id, record, null) on an absent agent must return true');
       const got = await mustLoad(s, id);
-      _check(_same(got.record, rec), 'the loaded record differs from the one saved');
+      _check(_sameJson(got.record, rec), 'the loaded record differs from the one saved');
     }],
 
     ['save with expected null fails when a record exists, leaving it unchanged', async (s) => {
@@ -137,7 +133,7 @@ export function storageConformance(
       const next = _fullRecord(2);
       _check((await s.save(id, next, first.version)) === true, 'save with the current version must return true');
       const second = await mustLoad(s, id);
-      _check(_same(second.record, next), 'the record was not replaced');
+      _check(_sameJson(second.record, next), 'the record was not replaced');
       _check(second.version !== first.version, 'the version did not change after a save');
     }],
 
@@ -174,7 +170,7 @@ export function storageConformance(
       const winners = results.flatMap((ok, i) => (ok ? [i] : []));
       _check(winners.length === 1, `expected exactly one winner, got ${winners.length}`);
       const got = await mustLoad(s, id);
-      _check(_same(got.record, _fullRecord(winners[0]!)), 'the stored record is not the winner\'s');
+      _check(_sameJson(got.record, _fullRecord(winners[0]!)), 'the stored record is not the winner\'s');
     }],
 
     [`${concurrency} concurrent saves on one version: exactly one wins`, async (s) => {
@@ -187,7 +183,7 @@ export function storageConformance(
       const winners = results.flatMap((ok, i) => (ok ? [i + 1] : []));
       _check(winners.length === 1, `expected exactly one winner, got ${winners.length} (save must be compare-and-set)`);
       const got = await mustLoad(s, id);
-      _check(_same(got.record, _fullRecord(winners[0]!)), 'the stored record is not the winner\'s');
+      _check(_sameJson(got.record, _fullRecord(winners[0]!)), 'the stored record is not the winner\'s');
     }],
 
     ['records of different agents are isolated', async (s) => {
@@ -199,7 +195,7 @@ export function storageConformance(
       const va = await mustLoad(s, a);
       _check(await s.save(a, _fullRecord(3), va.version), 'save a failed');
       const gb = await mustLoad(s, b);
-      _check(_same(gb.record, _fullRecord(2)), 'saving agent a changed agent b');
+      _check(_sameJson(gb.record, _fullRecord(2)), 'saving agent a changed agent b');
     }],
 
     ['agent ids are compared exactly (case, Unicode, separators)', async (s) => {
@@ -210,7 +206,7 @@ export function storageConformance(
       }
       for (const [i, id] of ids.entries()) {
         const got = await mustLoad(s, id);
-        _check(_same(got.record, _fullRecord(i)), `id #${i} loaded another agent's record`);
+        _check(_sameJson(got.record, _fullRecord(i)), `id #${i} loaded another agent's record`);
       }
     }],
 
@@ -221,7 +217,7 @@ export function storageConformance(
       _check(await s.save(id, rec, null), 'create failed');
       const got = await mustLoad(s, id);
       // Compare canonically: key order may differ in jsonb, values may not.
-      _check(_canonical(got.record) === _canonical(rec), `round trip changed the record:\n${_json(got.record)}\n!=\n${expected}`);
+      _check(_canonicalJson(got.record) === _canonicalJson(rec), `round trip changed the record:\n${_json(got.record)}\n!=\n${expected}`);
     }],
 
     ['no shared mutable objects between caller and storage', async (s) => {
@@ -249,13 +245,4 @@ export function storageConformance(
       await body(storage);
     },
   }));
-}
-
-function _canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(_canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${_canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
