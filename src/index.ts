@@ -13,7 +13,8 @@ export type { TotpOptions, TotpWindow, VerifyTotpOptions, VerifyTotpResult } fro
 export { generateSecret } from './otp/secret.js';
 export type { GenerateSecretOptions, RandomSource } from './otp/secret.js';
 export { encodeBase32, decodeBase32, formatSecret } from './otp/base32.js';
-export { buildKeyUri, parseKeyUri } from './otp/uri.js';
+export { buildKeyUri } from './otp/uri.js';
+export { parseKeyUri } from './otp/uri-parse.js';
 export type { KeyUriFields, KeyUriOptions, KeyUriType, ParsedKeyUri } from './otp/uri.js';
 
 // --- policy ---

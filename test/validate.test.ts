@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { _describe, _oneOf } from '../src/_validate.js';
-import { buildKeyUri, parseKeyUri } from '../src/otp/uri.js';
+import { buildKeyUri } from '../src/otp/uri.js';
+import { parseKeyUri } from '../src/otp/uri-parse.js';
 import { harness } from './service/_helpers.js';
 
 const CODE = '492039';

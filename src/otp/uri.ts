@@ -1,12 +1,12 @@
 /**
- * `otpauth://` key URIs (Google Authenticator Key Uri Format): building one for a QR code or
- * a link, and parsing one as real apps write it.
+ * `otpauth://` key URIs (Google Authenticator Key Uri Format): the types, the rules for issuer
+ * and account names, and building a URI for a QR code or a link. Parsing one as real apps
+ * write it is in `uri-parse.ts`.
  * @module
  */
 import { DEFAULTS } from '../defaults.js';
 import { TwoFactorError } from '../errors.js';
-import { _ALGORITHMS, _DIGITS, _PERIOD_SECONDS, _algorithmOption, _digitsOption, _periodOption, type HashAlgorithm } from '../limits.js';
-import { _asciiLower } from '../text.js';
+import { _algorithmOption, _digitsOption, _periodOption, type HashAlgorithm } from '../limits.js';
 import { _boolean, _describe, _integer, _oneOf } from '../_validate.js';
 import { decodeBase32, encodeBase32 } from './base32.js';
 
@@ -42,7 +42,7 @@ export interface KeyUriOptions {
   includeDefaults?: boolean;
 }
 
-/** The fields {@link parseKeyUri} returns for both types. */
+/** The fields `parseKeyUri` returns for both types. */
 export interface KeyUriFields {
   /** From the `issuer=` parameter or the label prefix (they must agree); absent when neither. */
   issuer?: string;
@@ -55,13 +55,12 @@ export interface KeyUriFields {
   period: number;
 }
 
-/** What {@link parseKeyUri} returns: every optional parameter filled with its default. */
+/** What `parseKeyUri` returns: every optional parameter filled with its default. */
 export type ParsedKeyUri =
   | (KeyUriFields & { type: 'totp'; counter?: undefined })
   | (KeyUriFields & { type: 'hotp'; counter: number });
 
 const TYPES: readonly KeyUriType[] = ['totp', 'hotp'];
-const PARAMS = new Set(['secret', 'issuer', 'algorithm', 'digits', 'period', 'counter']);
 
 // "Printable" for an issuer or account: no control characters (Cc), no lone surrogates (Cs),
 // no line/paragraph separators (Zl, Zp), and no invisible format characters (Cf) except
@@ -70,10 +69,9 @@ const PARAMS = new Set(['secret', 'issuer', 'algorithm', 'digits', 'period', 'co
 // different labels look the same in an authenticator app, so they are refused.
 const NOT_PRINTABLE = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]|(?![\u200C\u200D\u{E0020}-\u{E007F}])\p{Cf}/u;
 const EDGE_WHITESPACE = /^\s|\s$/u;
-const RAW_CONTROL = /\p{Cc}/u;
-const URI_SHAPE = /^otpauth:\/\/([^/?]*)\/([^?]*)(?:\?(.*))?$/is;
 
-function _invalid(message: string, cause?: unknown): TwoFactorError {
+/** @internal An `INVALID_URI` error; `message` never holds the URI or the secret. */
+export function _invalid(message: string, cause?: unknown): TwoFactorError {
   return new TwoFactorError('INVALID_URI', message, { cause });
 }
 
@@ -86,21 +84,8 @@ function _encode(text: string): string {
   );
 }
 
-// Percent-decoding of UTF-8 (RFC 3986 §2.1). In query values `+` is read as a space, as in
-// HTML form encoding: Google's format asks for %20, but several apps write `issuer=Big+Corp`.
-// In the label (the path) `+` stays a literal plus. buildKeyUri writes %2B and %20, so both
-// readings agree on every URI twofold builds.
-function _decode(text: string, plusIsSpace: boolean): string {
-  const raw = plusIsSpace ? text.replace(/\+/g, ' ') : text;
-  try {
-    return decodeURIComponent(raw);
-  } catch (cause) {
-    throw _invalid('otpauth URI has malformed percent-encoding (a % not followed by two hex digits, or not UTF-8)', cause);
-  }
-}
-
-/** Checks an issuer or account name, for building or after parsing. */
-function _checkName(name: 'issuer' | 'account', value: string): void {
+/** @internal Checks an issuer or account name, for building or after parsing. */
+export function _checkName(name: 'issuer' | 'account', value: string): void {
   if (value.length === 0) throw _invalid(`"${name}" is empty`);
   if (value.length > DEFAULTS.maxUriLength) {
     throw _invalid(`"${name}" is too long for a key URI (${value.length} characters)`);
@@ -127,7 +112,7 @@ function _string(name: string, value: unknown): string {
  * characters stay literal, a space becomes `%20`), and the issuer is also written as `issuer=`,
  * as the format recommends. `algorithm`, `digits` and `period` are written only when they differ
  * from the defaults (SHA1, 6, 30) unless `includeDefaults` is set; `period` is written for hotp
- * too when it is not 30 (apps ignore it there), so that {@link parseKeyUri} gives back exactly
+ * too when it is not 30 (apps ignore it there), so that `parseKeyUri` gives back exactly
  * what went in. The result is ASCII only and at most 2,048 characters.
  *
  * @throws TypeError / RangeError for options of the wrong type or out of range (`digits` 6..8,
@@ -190,130 +175,4 @@ export function buildKeyUri(options: KeyUriOptions): string {
     throw _invalid(`key URI would be ${uri.length} characters; at most ${DEFAULTS.maxUriLength} fit`);
   }
   return uri;
-}
-
-/** Parses a decimal parameter of the URI. The message never echoes the value (no input string is). */
-function _uint(name: string, value: string, min: number, max: number): number {
-  const n = /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) {
-    throw _invalid(`otpauth URI "${name}" must be an integer ${min}..${max}, got ${_describe(value)}`);
-  }
-  return n;
-}
-
-/**
- * Parses an `otpauth://` key URI (Google Authenticator Key Uri Format) as real apps write it.
- *
- * Accepted: the scheme and type in any case (`OTPAUTH://TOTP/`); surrounding whitespace; the
- * issuer in the label, in `issuer=`, or in both when they agree; a `:` or `%3A` separator with
- * spaces (`%20` or literal) around it; lowercase `algorithm`; a secret in lower case, with
- * padding or spaces; `+` as a space in query values (form encoding, as several apps write
- * `issuer=Big+Corp`), while `+` in the label stays a plus; an empty `issuer=` (read as absent);
- * unknown parameters (ignored). Surrounding whitespace of the issuer and account is trimmed.
- * Missing `algorithm`, `digits` and `period` take the defaults.
- *
- * Refused with `INVALID_URI`: more than 2,048 characters (checked before any other work), a
- * scheme other than `otpauth://`, a type other than totp/hotp, a raw control character or `#`,
- * malformed percent-encoding, a missing or empty account, a label with more than one colon, a
- * control or invisible format character in the issuer or account, a label prefix that
- * differs from `issuer=`, a missing or invalid secret (the `INVALID_SECRET` error is the
- * `cause`), `algorithm` other than SHA1/SHA256/SHA512, `digits` outside 6..8, `period` outside
- * 1..86400, a hotp URI without a valid `counter`, and any of secret, issuer, algorithm,
- * digits, period or counter given twice (different parsers would pick different copies, so a
- * duplicate is ambiguous, not harmless). Messages never contain the secret.
- *
- * @throws TypeError when `uri` is not a string.
- * @throws TwoFactorError `INVALID_URI` when the URI is malformed or unsupported.
- * @example
- * ```ts
- * parseKeyUri('otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example');
- * // { type: 'totp', issuer: 'Example', account: 'alice@google.com', secret: 'JBSWY3DPEHPK3PXP',
- * //   algorithm: 'SHA1', digits: 6, period: 30 }
- * ```
- */
-export function parseKeyUri(uri: string): ParsedKeyUri {
-  if (typeof uri !== 'string') throw new TypeError(`"uri" expected a string, got ${_describe(uri)}`);
-  if (uri.length > DEFAULTS.maxUriLength) {
-    throw _invalid(`otpauth URI is too long (${uri.length} characters; at most ${DEFAULTS.maxUriLength})`);
-  }
-  const text = uri.trim();
-  if (RAW_CONTROL.test(text)) throw _invalid('otpauth URI contains a control character');
-  // A key URI has no fragment; a raw '#' is an unencoded character that parsers split differently.
-  if (text.includes('#')) throw _invalid("otpauth URI contains a raw '#' (percent-encode it as %23)");
-  const m = URI_SHAPE.exec(text);
-  if (m === null) {
-    throw _invalid(/^otpauth:/i.test(text) ? 'otpauth URI must have the form otpauth://TYPE/LABEL?PARAMETERS' : 'not an otpauth:// URI');
-  }
-  const [, rawType = '', rawLabel = '', rawQuery = ''] = m;
-
-  // Key Uri Format, Types: "Valid types are hotp and totp". The host is case-insensitive (RFC 3986 §3.2.2).
-  const type = _asciiLower(rawType);
-  if (type !== 'totp' && type !== 'hotp') {
-    throw _invalid(`otpauth URI type (${_describe(rawType)}) is not supported (expected totp or hotp)`);
-  }
-
-  const params = new Map<string, string>();
-  for (const part of rawQuery.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const name = _asciiLower(_decode(eq < 0 ? part : part.slice(0, eq), true));
-    const value = _decode(eq < 0 ? '' : part.slice(eq + 1), true);
-    if (!PARAMS.has(name)) continue; // unknown parameters (image=, color=, ...) are ignored
-    if (params.has(name)) throw _invalid(`otpauth URI has the parameter "${name}" more than once`);
-    params.set(name, value);
-  }
-
-  // Key Uri Format, Label: issuer (":" / "%3A") *"%20" accountname. Decoding first handles both
-  // separators; since neither part may contain a colon, a second colon is an error, not data.
-  const label = _decode(rawLabel, false);
-  const parts = label.split(':');
-  if (parts.length > 2) throw _invalid('otpauth URI label has more than one colon (issuer and account may not contain one)');
-  const account = (parts.length === 2 ? parts[1] ?? '' : label).trim();
-  const labelIssuer = parts.length === 2 ? (parts[0] ?? '').trim() : '';
-  const paramIssuer = (params.get('issuer') ?? '').trim();
-  if (account === '') throw _invalid('otpauth URI has no account name in its label');
-  _checkName('account', account);
-  // Key Uri Format, Issuer: "If both issuer parameter and issuer label prefix are present, they should be equal."
-  if (labelIssuer !== '' && paramIssuer !== '' && labelIssuer !== paramIssuer) {
-    throw _invalid('otpauth URI label issuer differs from its issuer= parameter');
-  }
-  const issuer = paramIssuer || labelIssuer;
-  if (issuer !== '') _checkName('issuer', issuer);
-
-  const rawSecret = params.get('secret');
-  if (rawSecret === undefined || rawSecret.trim() === '') throw _invalid('otpauth URI has no secret');
-  let secret: string;
-  try {
-    secret = encodeBase32(decodeBase32(rawSecret));
-  } catch (cause) {
-    throw _invalid('otpauth URI secret is not valid base32', cause);
-  }
-
-  const t = DEFAULTS.totp;
-  const rawAlgorithm = params.get('algorithm');
-  let algorithm: HashAlgorithm = t.algorithm;
-  if (rawAlgorithm !== undefined) {
-    const lower = _asciiLower(rawAlgorithm); // ASCII only: 'ſha1' is not SHA1
-    const found = _ALGORITHMS.find((a) => _asciiLower(a) === lower);
-    if (found === undefined) throw _invalid('otpauth URI "algorithm" must be SHA1, SHA256 or SHA512');
-    algorithm = found;
-  }
-  const rawDigits = params.get('digits');
-  const digits = rawDigits === undefined ? t.digits : _uint('digits', rawDigits, _DIGITS.min, _DIGITS.max);
-  const rawPeriod = params.get('period');
-  const period = rawPeriod === undefined ? t.periodSeconds : _uint('period', rawPeriod, _PERIOD_SECONDS.min, _PERIOD_SECONDS.max);
-
-  const fields: KeyUriFields = {
-    ...(issuer === '' ? {} : { issuer }),
-    account,
-    secret,
-    algorithm,
-    digits,
-    period,
-  };
-  if (type === 'totp') return { type, ...fields };
-  // Key Uri Format, Counter: "REQUIRED if type is hotp".
-  const rawCounter = params.get('counter');
-  if (rawCounter === undefined) throw _invalid('otpauth hotp URI has no counter');
-  return { type, ...fields, counter: _uint('counter', rawCounter, 0, Number.MAX_SAFE_INTEGER) };
 }

@@ -157,7 +157,7 @@ describe('bad account names', () => {
       const h = harness();
       const r = await call(h.tf, value);
       expect(r.ok).toBe(true);
-      const { parseKeyUri } = await import('../../src/otp/uri.js');
+      const { parseKeyUri } = await import('../../src/otp/uri-parse.js');
       if (r.ok) expect(parseKeyUri(r.uri).account).toBe(value);
     });
   });

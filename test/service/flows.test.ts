@@ -4,7 +4,7 @@
  * grace periods, skipping, and settings that change between calls.
  */
 import { describe, expect, it } from 'vitest';
-import { parseKeyUri } from '../../src/otp/uri.js';
+import { parseKeyUri } from '../../src/otp/uri-parse.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
 import { DAY_MS, S0, STEP_MS, T0, TOTP_ONLY, begin, codeAt, enroll, harness, stored, wrongCode } from './_helpers.js';
