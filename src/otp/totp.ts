@@ -4,29 +4,23 @@
  * @module
  */
 import { DEFAULTS } from '../defaults.js';
-import { _digitsOption, _periodOption, _windowOption, type HashAlgorithm } from '../limits.js';
+import { _digitsOption, _periodOption, _windowOption } from '../limits.js';
 import { _parseCode } from '../typed-code.js';
 import { _instantMs, _integer, _options } from '../_validate.js';
 import { _CounterMac, _hashFor, _secretKey } from './_core.js';
-import { _hotp, _wipeDecoded } from './hotp.js';
+import { _hotp, _wipeDecoded, type HotpOptions } from './hotp.js';
 
 /** Largest T0 in seconds whose milliseconds are still a safe integer. */
 const MAX_EPOCH_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
-/** Options of {@link totp}. Omitted values come from `DEFAULTS.totp`. */
-export interface TotpOptions {
+/** Options of {@link totp}: those of `hotp` (algorithm, digits, short secrets), plus time. Omitted values come from `DEFAULTS.totp`. */
+export interface TotpOptions extends HotpOptions {
   /** The instant, a `Date` or epoch milliseconds; default `Date.now()` at call time (pass your clock). */
   at?: Date | number;
   /** Time step X in seconds (RFC 6238 §4.1), an integer 1..86400; default 30. */
   period?: number;
   /** T0, the Unix time in seconds when step 0 starts (RFC 6238 §4.1); default 0. */
   epoch?: number;
-  /** HMAC hash; default `'SHA1'`. */
-  algorithm?: HashAlgorithm;
-  /** Code length, an integer 6..8; default 6. */
-  digits?: number;
-  /** Accept a secret shorter than 16 bytes (imported legacy secrets); default false. */
-  allowShortSecret?: boolean;
 }
 
 /** Steps accepted around the current one: `n` means `{ past: n, future: n }`; each 0..10. */
