@@ -1,4 +1,8 @@
 /**
+ * @module `TwoFactorError`, the one error class for bad external data and failed ports, with
+ * its stable codes.
+ */
+/**
  * Stable codes carried by {@link TwoFactorError}. Hosts may switch on them; the set only grows.
  *
  * - `INVALID_SECRET`: a secret is not valid base32, decodes to nothing, or is too short.

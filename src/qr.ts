@@ -1,8 +1,10 @@
+/**
+ * @module `twofold/qr`: QR codes for otpauth:// URIs as SVG. A subpath of its own, so that
+ * code which never renders a QR code never loads qrcode-svg.
+ */
 import QRCode from 'qrcode-svg';
 import { _describe, _integer, _oneOf, _options } from './_validate.js';
 
-// `twofold/qr`: QR codes for otpauth:// URIs as SVG. A subpath of its own, so that code which
-// never renders a QR code never loads qrcode-svg.
 
 /** QR error-correction level: L ~7%, M ~15%, Q ~25%, H ~30% of the symbol may be damaged. */
 export type QrErrorCorrection = 'L' | 'M' | 'Q' | 'H';

@@ -1,3 +1,7 @@
+/**
+ * @module The org settings: `validateSettings` for an admin screen, and the checks the
+ * evaluator and the service share (`_checkSettings`), which reduce the grace period to one form.
+ */
 import { _boolean, _describe, _instantMs } from '../_validate.js';
 
 /**
