@@ -1,8 +1,8 @@
 /** The admin's removal, src/record/admin.ts. */
 import { describe, expect, it } from 'vitest';
 import { withRemoved } from '../../src/record/admin.js';
-import { T0 } from '../service/_helpers.js';
-import { LATER, expectOnlyChanged, fullRecord, setupRecord } from './_fixtures.js';
+import { T0 } from '../support/harness.js';
+import { LATER, expectOnlyChanged, fullRecord, setupRecord } from '../support/records.js';
 
 describe('withRemoved', () => {
   it.each([

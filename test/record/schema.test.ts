@@ -11,8 +11,8 @@ import { emptyRecord, enrolledMethods, RECORD_SCHEMA, type AgentRecord } from '.
 import { withSetupBegun } from '../../src/record/setups.js';
 import { withFailure, withThrottleReset } from '../../src/record/throttle.js';
 import { withTotpAccepted, withTotpConfirmed, withTotpProvisioned } from '../../src/record/totp.js';
-import { T0 } from '../service/_helpers.js';
-import { LATER, fullRecord, setupRecord } from './_fixtures.js';
+import { T0 } from '../support/harness.js';
+import { LATER, fullRecord, setupRecord } from '../support/records.js';
 
 describe('emptyRecord and enrolledMethods', () => {
   it('an empty record is schema 2 with nothing in it', () => {

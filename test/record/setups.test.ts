@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findSetup, MAX_DROPPED_SETUPS, MAX_PENDING_SETUPS, newestLiveSetup, withSetupAccount, withSetupBegun } from '../../src/record/setups.js';
-import { T0 } from '../service/_helpers.js';
-import { LATER, expectOnlyChanged, fullRecord, setupRecord } from './_fixtures.js';
+import { T0 } from '../support/harness.js';
+import { LATER, expectOnlyChanged, fullRecord, setupRecord } from '../support/records.js';
 
 const eq = (a: string, b: string) => a === b;
 const HEX = ['a1', 'b2', 'c3', 'd4', 'e5', 'f6', '07', '18', '29', '3a', '4b', '5c'];

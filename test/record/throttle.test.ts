@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/defaults.js';
 import { lockMsAfter, lockedUntil, suspendedSince, throttleRefusal, withFailure, withThrottleReset, type ThrottleConfig } from '../../src/record/throttle.js';
-import { T0 } from '../service/_helpers.js';
-import { LATER, expectOnlyChanged, fullRecord } from './_fixtures.js';
+import { T0 } from '../support/harness.js';
+import { LATER, expectOnlyChanged, fullRecord } from '../support/records.js';
 
 const D: ThrottleConfig = { ...DEFAULTS.throttle };
 

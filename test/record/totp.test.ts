@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { withMethodActivated } from '../../src/record/activate.js';
 import { emptyRecord } from '../../src/record/schema.js';
 import { withTotpAccepted, withTotpConfirmed, withTotpProvisioned } from '../../src/record/totp.js';
-import { T0, deepFreeze } from '../service/_helpers.js';
-import { LATER, expectOnlyChanged, fullRecord, setupRecord } from './_fixtures.js';
+import { T0 } from '../support/harness.js';
+import { LATER, deepFreeze, expectOnlyChanged, fullRecord, setupRecord } from '../support/records.js';
 
 const KEY = { secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', account: 'ann@example.com', algorithm: 'SHA256', digits: 8, periodSeconds: 60 } as const;
 const SETUP_CHALLENGE = { ...fullRecord().emailChallenge!, purpose: 'setup' as const };
