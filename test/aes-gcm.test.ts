@@ -9,7 +9,7 @@ import { TwoFactorError } from '../src/errors.js';
 import type { TwoFactorStorage } from '../src/ports.js';
 import { BAD_VALUES } from './_bad-inputs.js';
 import { AGENT, KEY_A, KEY_B, SECRET, b64url, cipherA, decryptFailure, expectClean, fromB64url, keyForms, withField } from './_aes-gcm.js';
-import { STEP_MS, codeAt, enroll, harness, rejectsWith, stored } from './service/_helpers.js';
+import { STEP_MS, codeAt, enroll, harness, rejectsWith, stored } from './support/harness.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

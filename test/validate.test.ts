@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { _describe, _oneOf } from '../src/_validate.js';
 import { buildKeyUri } from '../src/otp/uri.js';
 import { parseKeyUri } from '../src/otp/uri-parse.js';
-import { harness } from './service/_helpers.js';
+import { harness } from './support/harness.js';
 
 const CODE = '492039';
 
