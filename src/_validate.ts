@@ -1,8 +1,10 @@
 /**
- * Argument checks for programmer errors. Messages follow one form:
+ * The assertion vocabulary: argument checks for programmer errors, used by every module (the
+ * bounds they are given live in `limits.ts`). Messages follow one form:
  * `"digits" expected an integer 6..8, got 9`. They never echo strings that could be secrets;
  * only numbers, types and short enum values are shown.
  * @internal
+ * @module
  */
 
 /** @internal A short, safe description of a value for an error message. */

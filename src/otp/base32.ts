@@ -1,3 +1,9 @@
+/**
+ * RFC 4648 base32, the text form of TOTP secrets: strict decoding (a typo never becomes a
+ * different key), unpadded encoding, and grouping for typing by hand. `thirty-two` does the
+ * work behind a validating wrapper; `Buffer` appears only at that boundary.
+ * @module
+ */
 import * as thirtyTwo from 'thirty-two';
 import { TwoFactorError } from '../errors.js';
 import { _describe } from '../_validate.js';
