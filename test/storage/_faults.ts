@@ -3,8 +3,21 @@
  * connections (pg_terminate_backend, Redis CLIENT KILL). Each operation must either complete
  * or reject with `STORAGE_FAILED`; the caller then checks what is at rest.
  */
-import { TwoFactorError } from '../../src/errors.js';
-import type { TwoFactor } from '../../src/index.js';
+import type { ManualClock } from '../../src/memory.js';
+import { TwoFactorError, type TwoFactor } from '../../src/index.js';
+import { STEP_MS, T0 } from '../support/harness.js';
+
+/**
+ * Provisions TOTP for `id` with the clock at T0, then moves the clock one step on, where the
+ * fault runs send their codes; returns the secret.
+ */
+export async function provisionForRun(tf: TwoFactor, clock: ManualClock, id: string): Promise<string> {
+  clock.set(T0);
+  const r = await tf.admin.provisionTotp(id, { account: `${id}@example.com` });
+  if (!r.ok) throw new Error(r.reason);
+  clock.set(T0 + STEP_MS);
+  return r.secret;
+}
 
 export interface KillRunOptions {
   tf: TwoFactor;

@@ -7,11 +7,9 @@
  * To add one: write a `Scenario` here, add it to `SCENARIOS`, and call
  * `workers.run('<name>', params)` from a test (see cross-process.test.ts).
  */
-import { TwoFactorError } from '../../src/errors.js';
 import { manualClock } from '../../src/memory.js';
-import type { PolicySettings } from '../../src/policy/types.js';
-import type { TwoFactorStorage } from '../../src/ports.js';
-import { createTwoFactor, type TwoFactor, type TwoFactorOptions } from '../../src/index.js';
+import { TwoFactorError, type PolicySettings, type TwoFactor, type TwoFactorOptions, type TwoFactorStorage } from '../../src/index.js';
+import { createTwoFactor } from '../support/harness.js';
 
 /** Parameters every scenario takes: how to build the worker's service. */
 export interface ServiceParams {
@@ -71,7 +69,7 @@ async function repeat(calls: number, parallel: boolean, one: () => Promise<strin
   return out;
 }
 
-interface TotpParams extends ServiceParams {
+interface CodeParams extends ServiceParams {
   agentId: string;
   code: string;
   /** Calls per worker (default 1). */
@@ -82,27 +80,21 @@ interface TotpParams extends ServiceParams {
   holdAfterLoad?: boolean;
 }
 
-/** `verifyTotp(agentId, code)`, `calls` times per worker; resolves to the outcomes. */
-const verifyTotp: Scenario = async (ctx, params) => {
-  const p = params as unknown as TotpParams;
-  const tf = workerService(ctx.storage, p);
-  return async () => {
-    if (p.holdAfterLoad === true) ctx.holdAfterNextLoad('loaded');
-    return repeat(p.calls ?? 1, p.parallel ?? true, () => outcome(tf.verifyTotp(p.agentId, p.code)));
+/** A scenario that checks `code` for `agentId` with `check`, `calls` times per worker; resolves to the outcomes. */
+function checking(check: (tf: TwoFactor, agentId: string, code: string) => Promise<{ ok: boolean; reason?: string }>): Scenario {
+  return async (ctx, params) => {
+    const p = params as unknown as CodeParams;
+    const tf = workerService(ctx.storage, p);
+    return async () => {
+      if (p.holdAfterLoad === true) ctx.holdAfterNextLoad('loaded');
+      return repeat(p.calls ?? 1, p.parallel ?? true, () => outcome(check(tf, p.agentId, p.code)));
+    };
   };
-};
-
-/** `verifyEmailCode(agentId, code)`, `calls` times per worker; resolves to the outcomes. */
-const verifyEmail: Scenario = async (ctx, params) => {
-  const p = params as unknown as TotpParams;
-  const tf = workerService(ctx.storage, p);
-  return async () => {
-    if (p.holdAfterLoad === true) ctx.holdAfterNextLoad('loaded');
-    return repeat(p.calls ?? 1, p.parallel ?? true, () => outcome(tf.verifyEmailCode(p.agentId, p.code)));
-  };
-};
+}
 
 export const SCENARIOS: Record<string, Scenario> = {
-  'verify-totp': verifyTotp,
-  'verify-email': verifyEmail,
+  /** `verifyTotp(agentId, code)`. */
+  'verify-totp': checking((tf, agentId, code) => tf.verifyTotp(agentId, code)),
+  /** `verifyEmailCode(agentId, code)`. */
+  'verify-email': checking((tf, agentId, code) => tf.verifyEmailCode(agentId, code)),
 };

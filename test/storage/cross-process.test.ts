@@ -6,27 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryMailer, MemoryStorage, manualClock } from '../../src/memory.js';
-import { totp, verifyTotp as verifyCode } from '../../src/otp/totp.js';
-import type { PolicySettings } from '../../src/policy/types.js';
-import type { TwoFactorStorage } from '../../src/ports.js';
-import { createTwoFactor, type TwoFactorOptions } from '../../src/index.js';
+import { totp, type TwoFactorOptions, type TwoFactorStorage } from '../../src/index.js';
+import { EMAIL_ONLY, STEP_MS, T0, TOTP_ONLY, createTwoFactor, wrongCode } from '../support/harness.js';
 import { serverUrl } from './_env.js';
 import { outcome } from './_scenarios.js';
 import { connect, runId, type Backend, type Connection } from './_servers.js';
 import { Workers, tally } from './_workers.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-const STEP_MS = 30_000;
-const TOTP_ONLY: PolicySettings = { totp: true, email: false, requireAll: false };
 const WORKERS = 4;
-
-/** A well-formed code that matches no step within 3 steps of `at`. */
-function wrongCode(secret: string, at: number): string {
-  for (let n = 0; ; n++) {
-    const code = String(n).padStart(6, '0');
-    if (!verifyCode(secret, code, { at, window: 3 }).valid) return code;
-  }
-}
 
 /** Provisions TOTP for `agentId` at T0 through `storage`; returns the secret. */
 async function provision(storage: TwoFactorStorage, agentId: string): Promise<string> {
@@ -35,8 +22,6 @@ async function provision(storage: TwoFactorStorage, agentId: string): Promise<st
   if (!r.ok) throw new Error(`provisionTotp refused: ${r.reason}`);
   return r.secret;
 }
-
-const EMAIL_ONLY: PolicySettings = { totp: false, email: true, requireAll: false };
 
 /** Sends a set-up email code to `agentId` at T0 through `storage`; returns the code. */
 async function emailCode(storage: TwoFactorStorage, agentId: string): Promise<string> {

@@ -6,29 +6,18 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_SCHEMA, pgStorage } from '../../examples/storage/postgres.js';
-import { TwoFactorError } from '../../src/errors.js';
 import { manualClock } from '../../src/memory.js';
-import { totp, verifyTotp as verifyCode } from '../../src/otp/totp.js';
-import type { TwoFactorStorage } from '../../src/ports.js';
-import { createTwoFactor, type TwoFactor } from '../../src/index.js';
+import { TwoFactorError, totp, type TwoFactor, type TwoFactorStorage } from '../../src/index.js';
 import { storageConformance } from '../../src/testing/conformance.js';
+import { STEP_MS, T0, TOTP_ONLY, createTwoFactor, wrongCode } from '../support/harness.js';
 import { serverUrl } from './_env.js';
-import { runUnderKills } from './_faults.js';
+import { provisionForRun, runUnderKills } from './_faults.js';
 import { ensurePgSchema, pgPool, runId } from './_servers.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-const STEP_MS = 30_000;
 const T1 = T0 + STEP_MS;
-const TOTP_ONLY = { totp: true, email: false, requireAll: false };
 
 const url = serverUrl('postgres');
 
-function wrongCode(secret: string, at: number): string {
-  for (let n = 0; ; n++) {
-    const code = String(n).padStart(6, '0');
-    if (!verifyCode(secret, code, { at, window: 3 }).valid) return code;
-  }
-}
 
 describe.runIf(url !== undefined)('PostgreSQL storage (examples/storage/postgres.ts)', { timeout: 60_000 }, () => {
   const run = runId();
@@ -99,13 +88,7 @@ describe.runIf(url !== undefined)('PostgreSQL storage (examples/storage/postgres
       throw new Error('the adapter never blocked');
     };
 
-    const provision = async (id: string): Promise<string> => {
-      clock.set(T0);
-      const r = await tf.admin.provisionTotp(id, { account: `${id}@example.com` });
-      if (!r.ok) throw new Error(r.reason);
-      clock.set(T1);
-      return r.secret;
-    };
+    const provision = (id: string) => provisionForRun(tf, clock, id);
 
     /** What `promise` rejects with (undefined if it resolves), caught at once. */
     const rejection = (promise: Promise<unknown>): Promise<unknown> =>
