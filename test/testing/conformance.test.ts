@@ -1,8 +1,13 @@
+/**
+ * @module The storage conformance kit (src/testing/conformance.ts, `twofold/testing`):
+ * MemoryStorage passes it, and it reports each way a storage can break its contract (a save
+ * that ignores the version, live objects, a read-then-write save, undefined for an absent
+ * agent) while a storage that only reorders keys, as jsonb does, passes.
+ */
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/memory.js';
 import { storageConformance } from '../../src/testing/conformance.js';
-import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
-import type { AgentRecord } from '../../src/record/schema.js';
+import type { AgentRecord, RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/index.js';
 
 describe('MemoryStorage passes the storage conformance kit', () => {
   for (const t of storageConformance(() => new MemoryStorage())) it(t.name, t.run);
@@ -68,36 +73,19 @@ async function failures(storage: () => TwoFactorStorage): Promise<string[]> {
 }
 
 describe('the conformance kit reports broken storages', () => {
-  it('a save that ignores the version fails the compare-and-set checks', async () => {
-    const failed = await failures(() => new BrokenStorage('ignores-version'));
-    expect(failed).toEqual(
-      expect.arrayContaining([
-        'save with expected null fails when a record exists, leaving it unchanged',
-        'save with a stale version fails and leaves the record unchanged',
-        '25 concurrent saves on one version: exactly one wins',
-        '25 concurrent creates: exactly one wins',
-      ]),
-    );
-  });
-
-  it('a storage that hands out live objects fails the copy check', async () => {
-    const failed = await failures(() => new BrokenStorage('live-objects'));
-    expect(failed).toContain('no shared mutable objects between caller and storage');
-  });
-
-  it('a read-then-write save (check, await, write) fails the race checks', async () => {
-    const failed = await failures(() => new BrokenStorage('read-then-write'));
-    expect(failed).toEqual(
-      expect.arrayContaining([
-        '25 concurrent saves on one version: exactly one wins',
-        '25 concurrent creates: exactly one wins',
-      ]),
-    );
-  });
-
-  it('a load that returns undefined for an absent agent is reported', async () => {
-    const failed = await failures(() => new BrokenStorage('undefined-for-absent'));
-    expect(failed).toContain('load returns null for an agent with no record');
+  const RACES = ['25 concurrent saves on one version: exactly one wins', '25 concurrent creates: exactly one wins'];
+  it.each([
+    {
+      name: 'a save that ignores the version fails the compare-and-set checks',
+      flaw: 'ignores-version',
+      reported: ['save with expected null fails when a record exists, leaving it unchanged', 'save with a stale version fails and leaves the record unchanged', ...RACES],
+    },
+    { name: 'a storage that hands out live objects fails the copy check', flaw: 'live-objects', reported: ['no shared mutable objects between caller and storage'] },
+    { name: 'a read-then-write save (check, await, write) fails the race checks', flaw: 'read-then-write', reported: RACES },
+    { name: 'a load that returns undefined for an absent agent is reported', flaw: 'undefined-for-absent', reported: ['load returns null for an agent with no record'] },
+  ] as const)('$name', async ({ flaw, reported }) => {
+    const failed = await failures(() => new BrokenStorage(flaw));
+    expect(failed).toEqual(expect.arrayContaining([...reported]));
   });
 
   it('the same storage without a flaw passes every check (the control for the tests above)', async () => {

@@ -1,0 +1,63 @@
+/**
+ * @module status() (src/service/status.ts): what an admin page shows of an agent, read without
+ * writing: nothing for a fresh agent, never a secret, a code or its hash, and the outstanding
+ * email code until it is used or expires.
+ */
+import { describe, expect, it } from 'vitest';
+import { COOLDOWN_MS, T0, codeAt, emailHarness, harness, now, otherCode, sendCode, stored, wrongCode } from '../support/harness.js';
+
+const TTL_MS = 10 * 60_000;
+
+describe('status', () => {
+  it('a fresh agent: nothing enrolled, nothing written', async () => {
+    const h = harness();
+    expect(await h.tf.status('a')).toEqual({
+      enrolled: [], totp: null, totpSetups: [], email: null, emailCode: null, enforced: false, lockedUntil: null, suspendedAt: null, failures: 0, graceStartedAt: null, lastUsedAt: null,
+    });
+    expect(h.storage.raw('a')).toBeUndefined();
+  });
+
+  it('never contains the secret: pending, active, locked, provisioned', async () => {
+    const h = harness();
+    const begun = await h.tf.beginTotpSetup('a', { account: 'ann@example.com' });
+    if (!begun.ok) throw new Error('refused');
+    const snapshots = [await h.tf.status('a')];
+    await h.tf.confirmTotpSetup('a', codeAt(begun.secret, now(h)), { setupToken: begun.setupToken });
+    snapshots.push(await h.tf.status('a'));
+    for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(begun.secret, now(h)));
+    snapshots.push(await h.tf.status('a'));
+    const provisioned = await h.tf.admin.provisionTotp('b', { account: 'bob@example.com' });
+    if (!provisioned.ok) throw new Error('refused');
+    snapshots.push(await h.tf.status('b'));
+
+    expect(snapshots[2]!.lockedUntil).not.toBeNull(); // the snapshots did cover the locked state
+    const text = JSON.stringify(snapshots);
+    for (const secret of [begun.secret, provisioned.secret]) {
+      expect(stored(h.storage, secret === begun.secret ? 'a' : 'b')!.totp!.secret).toBe(secret); // it is at rest ...
+      expect(text).not.toContain(secret); // ... but not in status
+      expect(text).not.toContain(secret.slice(0, 8));
+    }
+  });
+
+  it('emailCode follows the outstanding code: none, issued, attempts used, consumed; and ends at expiry', async () => {
+    const h = emailHarness();
+    expect((await h.tf.status('a')).emailCode).toBeNull();
+    const code = await sendCode(h, 'a');
+    const expiresAt = new Date(T0 + TTL_MS);
+    expect((await h.tf.status('a')).emailCode).toEqual({ purpose: 'setup', expiresAt, attemptsLeft: 5 });
+    await h.tf.verifyEmailCode('a', otherCode(code));
+    await h.tf.verifyEmailCode('a', otherCode(code));
+    expect((await h.tf.status('a')).emailCode).toEqual({ purpose: 'setup', expiresAt, attemptsLeft: 3 });
+    await h.tf.verifyEmailCode('a', code);
+    expect((await h.tf.status('a')).emailCode).toBeNull();
+
+    h.clock.advance(COOLDOWN_MS);
+    await sendCode(h, 'a');
+    expect((await h.tf.status('a')).emailCode).toMatchObject({ purpose: 'login', attemptsLeft: 5 });
+    h.clock.advance(TTL_MS);
+    expect((await h.tf.status('a')).emailCode).toBeNull();
+    // status() never writes, and never shows the code or its hash.
+    const text = JSON.stringify(await h.tf.status('a'));
+    expect(text).not.toContain(stored(h.storage, 'a')!.emailChallenge!.hash);
+  });
+});
