@@ -2,6 +2,7 @@
  * @module Transitions of email codes and the email factor. The code itself never reaches the
  * record: only its hash (see `src/email/`).
  */
+import { _sameJson } from '../json.js';
 import { withMethodActivated } from './activate.js';
 import type { AgentRecord, EmailChallengeRecord, EmailFactorRecord } from './schema.js';
 import { withFailure, withThrottleReset, type ThrottleConfig } from './throttle.js';
@@ -80,20 +81,6 @@ export function withEmailSendUndone(
     emailSends: index < 0 ? record.emailSends : record.emailSends.filter((_, i) => i !== index),
     updatedAt: now,
   };
-}
-
-/** Equal as JSON values, whatever the key order (a jsonb column reorders keys). */
-function _sameJson(a: unknown, b: unknown): boolean {
-  return _canonicalJson(a) === _canonicalJson(b);
-}
-
-function _canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(_canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${_canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** A wrong email code: one attempt of the challenge is used, and the agent's throttle counts it. */

@@ -9,6 +9,7 @@ import { _describe } from '../_validate.js';
 import { TwoFactorError } from '../errors.js';
 import type { _CheckedSettings } from '../policy/settings.js';
 import type { RecordVersion } from '../ports.js';
+import { _webCryptoRandom } from '../random.js';
 import { checkRecord } from '../record/parse.js';
 import { emptyRecord, type AgentRecord } from '../record/schema.js';
 import { agentIdArg } from './args.js';
@@ -109,12 +110,14 @@ async function _save(config: ServiceConfig, agentId: string, record: AgentRecord
 
 /**
  * Waits a random 0 to min(2^attempt, 32) ms ("full jitter"). The pause is not security
- * relevant, but the house rule holds anyway: the random bits come from Web Crypto.
+ * relevant, but the house rule holds anyway: the random bits come from Web Crypto (not from
+ * the `random` option, which tests fix to make secrets predictable, not timing).
  */
 function _backoff(attempt: number): Promise<void> {
   const ceiling = Math.min(2 ** attempt, 32);
-  const word = new Uint32Array(1);
-  globalThis.crypto.getRandomValues(word);
-  const ms = Math.floor((word[0]! / 0x1_0000_0000) * (ceiling + 1));
+  const bytes = new Uint8Array(4);
+  _webCryptoRandom()(bytes);
+  const word = new DataView(bytes.buffer).getUint32(0);
+  const ms = Math.floor((word / 0x1_0000_0000) * (ceiling + 1));
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
