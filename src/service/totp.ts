@@ -90,9 +90,9 @@ function _refuseBegin(state: FlowState, input: BeginTotpSetupInput, config: Serv
   return null;
 }
 
-/** The live set-up the caller's token names, if the call gets that far. */
-function _refreshed(state: FlowState, input: BeginTotpSetupInput, config: ServiceConfig): TotpSetupRecord | null {
-  if (input.tokenHash === null || _refuseBegin(state, input, config) !== null) return null;
+/** The live set-up the caller's token names (a refresh), or null. */
+function _refreshed(state: FlowState, input: BeginTotpSetupInput): TotpSetupRecord | null {
+  if (input.tokenHash === null) return null;
   const found = findSetup(state.record, input.tokenHash, state.now, sameDigest);
   return found.kind === 'live' ? found.setup : null;
 }
@@ -111,8 +111,9 @@ export function decideBeginTotpSetup(
   const refused = _refuseBegin(state, input, config);
   if (refused !== null) return refused;
   const { record, now } = state;
-  const current = _refreshed(state, input, config);
-  if (current !== null && refreshSecret !== null) {
+  const current = _refreshed(state, input);
+  if (current !== null) {
+    if (refreshSecret === null) throw new Error('decideBeginTotpSetup: the refreshed set-up\'s secret was not prepared');
     const result: TotpSetupResult = {
       ...keyResult(config.issuer, { ...current, secret: refreshSecret, account: input.account }),
       setupToken: input.setupToken!,
@@ -154,15 +155,15 @@ export async function beginTotpSetup(config: ServiceConfig, agentId: string, opt
     throw new TypeError(`"setupToken" expected a string, got ${_describe(o.setupToken)}`);
   }
   const setupToken = o.setupToken === undefined || o.setupToken === '' ? null : o.setupToken;
-  const fresh = { secret: newTotpSecret(config), setupToken: newSetupToken(config.random), tokenHash: '' };
-  fresh.tokenHash = hashSetupToken(fresh.setupToken)!;
+  const freshToken = newSetupToken(config.random);
+  const fresh = { secret: newTotpSecret(config), setupToken: freshToken, tokenHash: hashSetupToken(freshToken)! };
   const input: BeginTotpSetupInput = { account, sessionVerified, setupToken, tokenHash: setupToken === null ? null : hashSetupToken(setupToken), fresh };
   return transact(
     config,
     agentId,
     (state, secret: string | null) => decideBeginTotpSetup(state, input, config, secret),
     async (state) => {
-      const current = _refreshed(state, input, config);
+      const current = _refuseBegin(state, input, config) === null ? _refreshed(state, input) : null;
       return current === null ? null : unsealedSecret(config.cipher, state.agentId, current);
     },
   );
