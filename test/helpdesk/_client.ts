@@ -111,6 +111,32 @@ export function flashOf(body: string): string | undefined {
   return /<p class="flash [a-z]+"[^>]*>([^<]*)</.exec(body)?.[1]?.replace(/&#39;/g, "'").replace(/&quot;/g, '"');
 }
 
+/** Every agent must set up `method` at their next login: the other method off, no grace period. */
+export function requireOnly(method: 'totp' | 'email'): void {
+  app.helpdesk.store.settings = { totp: method === 'totp', email: method === 'email', requireAll: true };
+}
+
+/** The code in the newest mail to `to`, read off the outbox page. */
+export async function codeFromOutbox(to: string): Promise<string> {
+  const outbox = await new Agent().get('/outbox');
+  const mail = new RegExp(`<article class="mail" data-to="${to}">[\\s\\S]*?<pre>[^<]*?\\b(\\d{6})\\b`).exec(outbox.body);
+  if (!mail) throw new Error(`no mail to ${to} in the outbox`);
+  return mail[1]!;
+}
+
+/**
+ * Email is the only method and required: the agent `email` passes the password, opens the
+ * set-up page and asks for a code, which is sent (303). The agent, signed in with the password only.
+ */
+export async function emailSetupCodeSent(email: string): Promise<Agent> {
+  requireOnly('email');
+  const agent = new Agent();
+  expect((await agent.password(email)).location).toBe('/login/setup');
+  await agent.get('/login/setup');
+  expect((await agent.post('/login/email/send', {})).status).toBe(303);
+  return agent;
+}
+
 /** A six-digit code that `secret` does not give anywhere near now. */
 export function wrongCode(secret: string): string {
   const near = [-2, -1, 0, 1, 2].map((d) => totp(secret, { at: Date.now() + d * 30_000 }));

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { totp } from '../../src/index.js';
-import { Agent, app, flashOf, shownSecret, useHelpdesk } from './_client.js';
+import { Agent, app, codeFromOutbox, emailSetupCodeSent, flashOf, requireOnly, shownSecret, useHelpdesk } from './_client.js';
 
 useHelpdesk();
 
@@ -13,22 +13,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The code in the newest mail to `to`, read off the outbox page. */
-async function codeFromOutbox(to: string): Promise<string> {
-  const outbox = await new Agent().get('/outbox');
-  const mail = new RegExp(`<article class="mail" data-to="${to}">[\\s\\S]*?<pre>[^<]*?\\b(\\d{6})\\b`).exec(outbox.body);
-  if (!mail) throw new Error(`no mail to ${to} in the outbox`);
-  return mail[1]!;
-}
-
-/** Every agent must set up TOTP at their next login, no grace period, no email codes. */
-function requireTotp(): void {
-  app.helpdesk.store.settings = { totp: true, email: false, requireAll: true };
-}
-
 describe('a login acts on a fresh policy decision, not the one kept since the password step', () => {
   it('set-up turned verify (an admin set TOTP up meanwhile): the confirm code does not go to set-up', async () => {
-    requireTotp();
+    requireOnly('totp');
     const ann = new Agent();
     expect((await ann.password('ann@acme.test')).location).toBe('/login/setup');
     const ownSecret = shownSecret((await ann.get('/login/setup')).body);
@@ -59,7 +46,7 @@ describe('a login acts on a fresh policy decision, not the one kept since the pa
   });
 
   it('verify turned set-up (an admin removed the 2FA meanwhile): the code is not checked, the login goes to set-up', async () => {
-    requireTotp();
+    requireOnly('totp');
     const provisioned = await app.helpdesk.twoFactor.admin.provisionTotp('ann', { account: 'ann@acme.test' });
     if (!provisioned.ok) throw new Error(`provisionTotp: ${provisioned.reason}`);
     const ann = new Agent();
@@ -93,17 +80,13 @@ describe('a login acts on a fresh policy decision, not the one kept since the pa
 
 describe('a method switched off does not block setting up the other one', () => {
   it('email enrolled, then Email off and TOTP on with "require": the login shows TOTP set-up, no redirect loop, and confirming works', async () => {
-    app.helpdesk.store.settings = { totp: false, email: true, requireAll: true };
-    const bob = new Agent();
-    expect((await bob.password('bob@acme.test')).location).toBe('/login/setup');
-    await bob.get('/login/setup');
-    expect((await bob.post('/login/email/send', {})).status).toBe(303);
+    const bob = await emailSetupCodeSent('bob@acme.test');
     expect((await bob.post('/login/email', { code: await codeFromOutbox('bob@acme.test') })).location).toBe('/');
     expect((await app.helpdesk.twoFactor.status('bob')).enrolled).toEqual(['email']);
     await bob.get('/'); // a page with this session's token, for the Log out form
     expect((await bob.post('/logout', {})).location).toBe('/login');
 
-    app.helpdesk.store.settings = { totp: true, email: false, requireAll: true };
+    requireOnly('totp');
     const page = await bob.follow(await bob.password('bob@acme.test'));
     expect(page.hops).toBe(1); // straight to the set-up page
     expect(page.status).toBe(200);
@@ -115,7 +98,7 @@ describe('a method switched off does not block setting up the other one', () => 
   });
 
   it('TOTP enrolled, then TOTP off and Email on with "require": the email set-up code is sent, and confirming works', async () => {
-    app.helpdesk.store.settings = { totp: true, email: false, requireAll: true };
+    requireOnly('totp');
     const ann = new Agent();
     await ann.password('ann@acme.test');
     const secret = shownSecret((await ann.get('/login/setup')).body);
@@ -123,7 +106,7 @@ describe('a method switched off does not block setting up the other one', () => 
     await ann.get('/');
     expect((await ann.post('/logout', {})).location).toBe('/login');
 
-    app.helpdesk.store.settings = { totp: false, email: true, requireAll: true };
+    requireOnly('email');
     const page = await ann.follow(await ann.password('ann@acme.test'));
     expect(page.body).toContain('<h1>Set up two-factor authentication</h1>');
     const sent = await ann.follow(await ann.post('/login/email/send', {}));
@@ -136,7 +119,7 @@ describe('a method switched off does not block setting up the other one', () => 
 
 describe('a refusal the policy does not explain is shown, never followed round in a loop', () => {
   it('beginTotpSetup refused while the policy still asks for TOTP set-up: the set-up page says why', async () => {
-    app.helpdesk.store.settings = { totp: true, email: false, requireAll: true };
+    requireOnly('totp');
     vi.spyOn(app.helpdesk.twoFactor, 'beginTotpSetup').mockResolvedValue({ ok: false, reason: 'other-method-active' });
     const ann = new Agent();
     const page = await ann.follow(await ann.password('ann@acme.test'));
@@ -147,7 +130,7 @@ describe('a refusal the policy does not explain is shown, never followed round i
   });
 
   it('sendEmailCode refused while the policy still asks for email set-up: one redirect, then the message', async () => {
-    app.helpdesk.store.settings = { totp: false, email: true, requireAll: true };
+    requireOnly('email');
     vi.spyOn(app.helpdesk.twoFactor, 'sendEmailCode').mockResolvedValue({ ok: false, reason: 'other-method-active' });
     const ann = new Agent();
     await ann.follow(await ann.password('ann@acme.test'));

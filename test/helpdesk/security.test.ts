@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isLoopback } from '../../examples/helpdesk/http.js';
-import { admin, Agent, COOKIE, useHelpdesk, app } from './_client.js';
+import { admin, Agent, COOKIE, emailSetupCodeSent, useHelpdesk, app } from './_client.js';
 
 useHelpdesk();
 
@@ -87,11 +87,7 @@ describe('headers and escaping', () => {
 
 describe('the outbox', () => {
   it('answers a browser on this machine, with the mails sent', async () => {
-    app.helpdesk.store.settings = { totp: false, email: true, requireAll: true };
-    const bob = new Agent();
-    expect((await bob.password('bob@acme.test')).location).toBe('/login/setup');
-    await bob.get('/login/setup');
-    expect((await bob.post('/login/email/send', {})).status).toBe(303);
+    await emailSetupCodeSent('bob@acme.test');
 
     const outbox = await new Agent().get('/outbox');
     expect(outbox.status).toBe(200);

@@ -6,20 +6,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { totp } from '../../src/index.js';
 import { Sessions } from '../../examples/helpdesk/http.js';
-import { Agent, app, COOKIE, shownSecret, useHelpdesk } from './_client.js';
+import { Agent, app, COOKIE, requireOnly, shownSecret, useHelpdesk } from './_client.js';
 
 /** A small anonymous pool, so that a flood bigger than it takes a moment, not 10,000 requests. */
 const MAX_ANONYMOUS = 20;
 useHelpdesk({ sessions: { maxAnonymous: MAX_ANONYMOUS } });
 
-/** Every agent must set up TOTP at their next login, no grace period, no email codes. */
-function requireTotp(): void {
-  app.helpdesk.store.settings = { totp: true, email: false, requireAll: true };
-}
-
 describe('sessions', () => {
   it('get a new id after the password, after sign-in and after logout; the old ids stop working', async () => {
-    requireTotp();
+    requireOnly('totp');
     const ann = new Agent();
     await ann.get('/login');
     const anonymous = ann.cookie!;

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { totp, type BeginTotpSetupResult } from '../../src/index.js';
-import { Agent, app, flashOf, shownSecret, useHelpdesk, type Reply } from './_client.js';
+import { Agent, app, flashOf, requireOnly, shownSecret, useHelpdesk, type Reply } from './_client.js';
 
 useHelpdesk();
 
@@ -13,11 +13,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
-/** Every agent must set up TOTP at their next login, no grace period, no email codes. */
-function requireTotp(): void {
-  app.helpdesk.store.settings = { totp: true, email: false, requireAll: true };
-}
 
 /** The set-up tokens twofold hands the app, as they are handed (the test's view, not the browser's). */
 function watchSetupTokens(): string[] {
@@ -39,7 +34,7 @@ function seenByBrowser(replies: Reply[]): string {
 
 describe('the set-up token stays on the server', () => {
   it('at login: a refresh shows the same secret; the token is in no page, URL or cookie; the confirmation uses it', async () => {
-    requireTotp();
+    requireOnly('totp');
     const tokens = watchSetupTokens();
     const ann = new Agent();
     const replies = [await ann.password('ann@acme.test')];
@@ -71,7 +66,7 @@ describe('the set-up token stays on the server', () => {
   });
 
   it('another session of the same agent gets its own secret', async () => {
-    requireTotp();
+    requireOnly('totp');
     const [one, two] = [new Agent(), new Agent()];
     for (const a of [one, two]) await a.password('ann@acme.test');
     const secrets = [shownSecret((await one.get('/login/setup')).body), shownSecret((await two.get('/login/setup')).body)];
@@ -99,7 +94,7 @@ describe('a set-up that can no longer be confirmed is said in words, and a new c
   });
 
   it('replaced (three newer set-ups began elsewhere): the message, then a new secret that works', async () => {
-    requireTotp();
+    requireOnly('totp');
     const first = new Agent();
     await first.password('ann@acme.test');
     const secret = shownSecret((await first.get('/login/setup')).body);
