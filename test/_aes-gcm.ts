@@ -45,6 +45,22 @@ export function expectClean(error: unknown, forbidden: readonly string[]): void 
   for (const text of texts) for (const f of forbidden) expect(text).not.toContain(f);
 }
 
+/**
+ * Asserts that `aesGcmSecretCipher(options)` throws `ErrorClass` with a message matching
+ * `message`, and that nothing in the error shows KEY_A or KEY_B in any text form.
+ */
+export function expectCipherRefused(options: unknown, ErrorClass: typeof TypeError | typeof RangeError, message: RegExp): void {
+  let thrown: unknown;
+  try {
+    aesGcmSecretCipher(options as never);
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown).toBeInstanceOf(ErrorClass);
+  expect((thrown as Error).message).toMatch(message);
+  expectClean(thrown, [...keyForms(KEY_A), ...keyForms(KEY_B)]);
+}
+
 /** The value with one field replaced. */
 export function withField(value: string, index: number, field: string): string {
   const parts = value.split('.');
