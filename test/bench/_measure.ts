@@ -46,7 +46,20 @@ function calibrate(fn: () => unknown, targetMs: number): number {
   }
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+/** The value at fraction `q` of `sorted` (ascending): the element at floor(q × length), capped. */
+export const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+/** The median of `values` (any order): the middle one, or the mean of the two middle ones. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A number for a table: en-US grouping, exactly `digits` decimals. */
+export function fmt(n: number, digits = 1): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
 
 /**
  * Times the contenders side by side, finely interleaved: after a warm-up of `warmupMs` each,

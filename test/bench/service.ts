@@ -7,11 +7,9 @@
 import { MemoryStorage, manualClock } from '../../src/memory.js';
 import { totp, verifyTotp } from '../../src/otp/totp.js';
 import { createTwoFactor } from '../../src/index.js';
-import type { PolicySettings } from '../../src/policy/types.js';
+import { SETTINGS, STEP_MS, T0, provisionAgents, wrongCode } from './_agents.js';
+import { fmt, median } from './_measure.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-const STEP_MS = 30_000;
-const SETTINGS: PolicySettings = { totp: true, email: false, requireAll: false };
 /** Calls per timed batch; the per-call time is the batch time divided by this. */
 const BATCH = 50;
 /** Timed batches of each kind (after as many untimed warm-up batches). */
@@ -20,24 +18,6 @@ const AGENTS = 1000;
 const ROUNDS = 7;
 /** The issue's target for the service's overhead over the pure check. */
 const TARGET_RATIO = 3;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** A well-formed code that matches no step within 3 steps of `at`. */
-function wrongCode(secret: string, at: number): string {
-  for (let n = 0; ; n++) {
-    const code = String(n).padStart(6, '0');
-    if (!verifyTotp(secret, code, { at, window: 3 }).valid) return code;
-  }
-}
-
-function fmt(n: number, digits = 1): string {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
 /** Median µs per wrong-code `verifyTotp`: through the service, and pure on the same inputs. */
 async function wrongCodeLatency(): Promise<{ serviceUs: number; pureUs: number }> {
@@ -107,12 +87,7 @@ async function concurrentThroughput(): Promise<{ perSecond: number; roundMs: num
   const storage = new MemoryStorage();
   const tf = createTwoFactor({ storage, issuer: 'Bench', settings: SETTINGS, clock });
   const ids = Array.from({ length: AGENTS }, (_, i) => `agent-${i}`);
-  const secrets: string[] = [];
-  for (const id of ids) {
-    const r = await tf.admin.provisionTotp(id, { account: `${id}@example.com` });
-    if (!r.ok) throw new Error(`provisionTotp refused: ${r.reason}`);
-    secrets.push(r.secret);
-  }
+  const secrets = await provisionAgents(tf, ids);
   const times: number[] = [];
   for (let round = 0; round < ROUNDS + 2; round++) {
     clock.advance(STEP_MS); // a fresh step per round, so no code is a replay

@@ -19,16 +19,14 @@ import { pgStorage } from '../../examples/storage/postgres.js';
 import { redisStorage } from '../../examples/storage/redis.js';
 import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage, manualClock } from '../../src/memory.js';
-import { totp, verifyTotp } from '../../src/otp/totp.js';
-import type { PolicySettings } from '../../src/policy/types.js';
+import { totp } from '../../src/otp/totp.js';
 import type { RecordVersion, StoredRecord, TwoFactorStorage } from '../../src/ports.js';
 import type { AgentRecord } from '../../src/record/schema.js';
 import { createTwoFactor, type TwoFactorOptions } from '../../src/index.js';
 import { ensurePgSchema, pgPool, redisClient } from '../storage/_servers.js';
+import { SETTINGS, STEP_MS, T0, provisionAgents, wrongCode } from './_agents.js';
+import { fmt, median, quantile } from './_measure.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-const STEP_MS = 30_000;
-const SETTINGS: PolicySettings = { totp: true, email: false, requireAll: false };
 const AGENTS = 1000;
 const WARMUP_ROUNDS = 2;
 const ROUNDS = 7;
@@ -57,38 +55,12 @@ class CountingStorage implements TwoFactorStorage {
   }
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
-}
-
-function fmt(n: number, digits = 1): string {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function wrongCode(secret: string, at: number): string {
-  for (let n = 0; ; n++) {
-    const code = String(n).padStart(6, '0');
-    if (!verifyTotp(secret, code, { at, window: 3 }).valid) return code;
-  }
-}
-
 /** 1,000 agents verifying at once: verifications/s, median and p99 latency in ms. */
 async function throughput(storage: TwoFactorStorage, prefix: string) {
   const clock = manualClock(T0);
   const tf = createTwoFactor({ storage, issuer: 'Bench', settings: SETTINGS, clock });
   const ids = Array.from({ length: AGENTS }, (_, i) => `${prefix}-agent-${i}`);
-  const secrets: string[] = [];
-  for (let i = 0; i < AGENTS; i += 50) {
-    const batch = await Promise.all(ids.slice(i, i + 50).map((id) => tf.admin.provisionTotp(id, { account: `${id}@example.com` })));
-    for (const r of batch) {
-      if (!r.ok) throw new Error(`provisionTotp refused: ${r.reason}`);
-      secrets.push(r.secret);
-    }
-  }
+  const secrets = await provisionAgents(tf, ids);
   const latencies: number[] = [];
   const roundMs: number[] = [];
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
