@@ -1,16 +1,14 @@
 /**
- * The TOTP factor transitions of src/record/totp.ts and the activation rule of
- * src/record/activate.ts, called directly on deep-frozen records.
+ * The TOTP factor transitions of src/record/totp.ts, called directly on deep-frozen records.
+ * The activation rule of src/record/activate.ts: test/record/activate.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { withMethodActivated } from '../../src/record/activate.js';
 import { emptyRecord } from '../../src/record/schema.js';
 import { withTotpAccepted, withTotpConfirmed, withTotpProvisioned } from '../../src/record/totp.js';
 import { T0 } from '../support/harness.js';
-import { LATER, deepFreeze, expectOnlyChanged, fullRecord, setupRecord } from '../support/records.js';
+import { LATER, SETUP_CHALLENGE, deepFreeze, expectOnlyChanged, fullRecord, setupRecord } from '../support/records.js';
 
 const KEY = { secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', account: 'ann@example.com', algorithm: 'SHA256', digits: 8, periodSeconds: 60 } as const;
-const SETUP_CHALLENGE = { ...fullRecord().emailChallenge!, purpose: 'setup' as const };
 
 describe('withTotpProvisioned', () => {
   it('an active admin factor, at once; pending set-ups and an email set-up code are void', () => {
@@ -51,22 +49,6 @@ describe('withTotpConfirmed', () => {
     const next = withTotpConfirmed(base, LATER, setup, { step: 1, driftSteps: 0 }, true);
     expect([next.email, next.emailChallenge]).toEqual([null, null]);
     expect(next.totp).not.toBeNull();
-  });
-});
-
-describe('withMethodActivated', () => {
-  it.each([
-    ['totp', false, { email: true, challenge: false, totp: true }],
-    ['totp', true, { email: false, challenge: false, totp: true }],
-    ['email', false, { email: true, challenge: true, totp: true }],
-    ['email', true, { email: true, challenge: true, totp: false }],
-  ] as const)('%s, supersede %s', (method, supersede, kept) => {
-    const base = fullRecord({ emailChallenge: SETUP_CHALLENGE, totpSetups: [setupRecord('aa')] });
-    const next = withMethodActivated(base, method, supersede);
-    expect(next.totpSetups).toEqual([]);
-    expect(next.email !== null).toBe(kept.email);
-    expect(next.emailChallenge !== null).toBe(kept.challenge);
-    expect(next.totp !== null).toBe(kept.totp);
   });
 });
 

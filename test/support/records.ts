@@ -73,6 +73,9 @@ export function fullRecord(overrides: Partial<AgentRecord> = {}): AgentRecord {
   } as AgentRecord);
 }
 
+/** The email challenge of {@link fullRecord} as a `setup` code (frozen). */
+export const SETUP_CHALLENGE = deepFreeze({ ...fullRecord().emailChallenge!, purpose: 'setup' as const });
+
 /** {@link fullRecord} as a mutable copy. */
 export const mutableFullRecord = (): AgentRecord => structuredClone(fullRecord());
 
