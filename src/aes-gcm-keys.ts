@@ -4,9 +4,9 @@
  * base64/base64url text, never all zero), kept as a private copy until it is imported.
  * @module
  */
-import { _decodeBase64Url } from './base64url.js';
-import { _allZero } from './bytes.js';
-import { _describe, _options } from './_validate.js';
+import { _decodeBase64Url } from './shared/base64url.js';
+import { _allZero } from './shared/bytes.js';
+import { _describe, _options } from './shared/validate.js';
 
 /** One AES-256 key and the id written into every value it encrypts. */
 export interface AesGcmKey {

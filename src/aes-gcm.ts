@@ -15,11 +15,11 @@
  * @module
  */
 import { _keySlots, _KEY_ID, _MAX_KEY_ID_LENGTH, type _Slot, type AesGcmKey } from './aes-gcm-keys.js';
-import { _base64UrlLength, _decodeBase64Url, _encodeBase64Url } from './base64url.js';
-import { _allZero } from './bytes.js';
+import { _base64UrlLength, _decodeBase64Url, _encodeBase64Url } from './shared/base64url.js';
+import { _allZero } from './shared/bytes.js';
 import { TwoFactorError } from './errors.js';
-import { _hasLoneSurrogate } from './text.js';
-import { _describe, _options } from './_validate.js';
+import { _hasLoneSurrogate } from './shared/text.js';
+import { _describe, _options } from './shared/validate.js';
 import type { SecretCipher } from './ports.js';
 
 export type { AesGcmKey } from './aes-gcm-keys.js';

@@ -6,7 +6,7 @@
  */
 import type { AgentRecord } from './record/schema.js';
 import type { Clock, EmailMessage, Mailer, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
-import { _describe, _instantMs, _integer } from './_validate.js';
+import { _describe, _instantMs, _integer } from './shared/validate.js';
 import { sameEmailAddress } from './email/address.js';
 
 export type { Clock, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';

@@ -3,7 +3,7 @@
  * code which never renders a QR code never loads qrcode-svg.
  */
 import QRCode from 'qrcode-svg';
-import { _describe, _integer, _oneOf, _options } from './_validate.js';
+import { _describe, _integer, _oneOf, _options } from './shared/validate.js';
 
 
 /** QR error-correction level: L ~7%, M ~15%, Q ~25%, H ~30% of the symbol may be damaged. */

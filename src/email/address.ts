@@ -4,8 +4,8 @@
  * `twofold/memory` imports this file and must load no hash code.
  * @module
  */
-import { _asciiLower } from '../text.js';
-import { _describe } from '../_validate.js';
+import { _asciiLower } from '../shared/text.js';
+import { _describe } from '../shared/validate.js';
 
 /** RFC 5322 §3.2.3 dot-atom of atext: no quoting, no leading, trailing or double dots. */
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;

@@ -4,9 +4,9 @@
  * (`hash.ts`) before anything keeps it.
  * @module
  */
-import { _EMAIL_DIGITS } from '../limits.js';
-import { _fillRandom, _randomSource, type RandomSource } from '../random.js';
-import { _integer } from '../_validate.js';
+import { _EMAIL_DIGITS } from '../shared/limits.js';
+import { _fillRandom, _randomSource, type RandomSource } from '../shared/random.js';
+import { _integer } from '../shared/validate.js';
 
 /** Bytes asked of the random source at a time. */
 const BLOCK_BYTES = 32;

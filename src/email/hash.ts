@@ -7,14 +7,14 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { _allZero, _equalBytes } from '../bytes.js';
+import { _allZero, _equalBytes } from '../shared/bytes.js';
 import { DEFAULTS } from '../defaults.js';
 import { TwoFactorError } from '../errors.js';
-import { _EMAIL_DIGITS } from '../limits.js';
-import { _fillRandom, _randomSource, type RandomSource } from '../random.js';
-import { _hasLoneSurrogate } from '../text.js';
-import { _formatCode, _parseCode } from '../typed-code.js';
-import { _describe, _integer, _options } from '../_validate.js';
+import { _EMAIL_DIGITS } from '../shared/limits.js';
+import { _fillRandom, _randomSource, type RandomSource } from '../shared/random.js';
+import { _hasLoneSurrogate } from '../shared/text.js';
+import { _formatCode, _parseCode } from '../shared/typed-code.js';
+import { _describe, _integer, _options } from '../shared/validate.js';
 
 const SALT_BYTES = 16;
 const MIN_PEPPER_BYTES = 16;

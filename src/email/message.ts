@@ -4,7 +4,7 @@
  * core never imports the ports.
  * @module
  */
-import { _describe, _integer, _oneOf, _options } from '../_validate.js';
+import { _describe, _integer, _oneOf, _options } from '../shared/validate.js';
 
 /** Why an email code is sent: to enroll the address, or to log in with an enrolled one. */
 export type EmailPurpose = 'setup' | 'login';

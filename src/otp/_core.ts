@@ -10,8 +10,8 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash, Hash } from '@noble/hashes/utils.js';
 import { DEFAULTS } from '../defaults.js';
 import { TwoFactorError } from '../errors.js';
-import { _algorithmOption } from '../limits.js';
-import { _boolean, _describe } from '../_validate.js';
+import { _algorithmOption } from '../shared/limits.js';
+import { _boolean, _describe } from '../shared/validate.js';
 import { decodeBase32 } from './base32.js';
 
 /** @internal 10^0 .. 10^8, for `digits` 6..8 without `Math.pow` on the hot path. */

@@ -6,7 +6,7 @@
  */
 import * as thirtyTwo from 'thirty-two';
 import { TwoFactorError } from '../errors.js';
-import { _describe } from '../_validate.js';
+import { _describe } from '../shared/validate.js';
 
 /** Longest base32 text accepted, after normalization (5,120 bytes of key; real keys are 10-64). */
 const MAX_BASE32_CHARS = 8192;

@@ -3,12 +3,12 @@
  * @module
  */
 import type { CHash } from '@noble/hashes/utils.js';
-import { _digitsOption, type HashAlgorithm } from '../limits.js';
-import { _formatCode } from '../typed-code.js';
-import { _integer, _options } from '../_validate.js';
+import { _digitsOption, type HashAlgorithm } from '../shared/limits.js';
+import { _formatCode } from '../shared/typed-code.js';
+import { _integer, _options } from '../shared/validate.js';
 import { _CounterMac, _hashFor, _secretKey } from './_core.js';
 
-export type { HashAlgorithm } from '../limits.js';
+export type { HashAlgorithm } from '../shared/limits.js';
 
 /** Options of {@link hotp}. Omitted values come from `DEFAULTS.totp`. */
 export interface HotpOptions {

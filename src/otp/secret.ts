@@ -3,12 +3,12 @@
  * @module
  */
 import { DEFAULTS } from '../defaults.js';
-import { _SECRET_BYTES } from '../limits.js';
-import { _randomBytes, _randomSource, type RandomSource } from '../random.js';
-import { _integer, _options } from '../_validate.js';
+import { _SECRET_BYTES } from '../shared/limits.js';
+import { _randomBytes, _randomSource, type RandomSource } from '../shared/random.js';
+import { _integer, _options } from '../shared/validate.js';
 import { encodeBase32 } from './base32.js';
 
-export type { RandomSource } from '../random.js';
+export type { RandomSource } from '../shared/random.js';
 
 /** Options of {@link generateSecret}. */
 export interface GenerateSecretOptions {

@@ -4,9 +4,9 @@
  * @module
  */
 import { DEFAULTS } from '../defaults.js';
-import { _digitsOption, _periodOption, _windowOption } from '../limits.js';
-import { _parseCode } from '../typed-code.js';
-import { _instantMs, _integer, _options } from '../_validate.js';
+import { _digitsOption, _periodOption, _windowOption } from '../shared/limits.js';
+import { _parseCode } from '../shared/typed-code.js';
+import { _instantMs, _integer, _options } from '../shared/validate.js';
 import { _CounterMac, _hashFor, _secretKey } from './_core.js';
 import { _hotp, _wipeDecoded, type HotpOptions } from './hotp.js';
 

@@ -5,9 +5,9 @@
  * @module
  */
 import { DEFAULTS } from '../defaults.js';
-import { _ALGORITHMS, _DIGITS, _PERIOD_SECONDS, type HashAlgorithm } from '../limits.js';
-import { _asciiLower } from '../text.js';
-import { _describe } from '../_validate.js';
+import { _ALGORITHMS, _DIGITS, _PERIOD_SECONDS, type HashAlgorithm } from '../shared/limits.js';
+import { _asciiLower } from '../shared/text.js';
+import { _describe } from '../shared/validate.js';
 import { decodeBase32, encodeBase32 } from './base32.js';
 import { _checkName, _invalid, type KeyUriFields, type ParsedKeyUri } from './uri.js';
 

@@ -6,8 +6,8 @@
  */
 import { DEFAULTS } from '../defaults.js';
 import { TwoFactorError } from '../errors.js';
-import { _algorithmOption, _digitsOption, _periodOption, type HashAlgorithm } from '../limits.js';
-import { _boolean, _describe, _integer, _oneOf } from '../_validate.js';
+import { _algorithmOption, _digitsOption, _periodOption, type HashAlgorithm } from '../shared/limits.js';
+import { _boolean, _describe, _integer, _oneOf } from '../shared/validate.js';
 import { decodeBase32, encodeBase32 } from './base32.js';
 
 // Google Authenticator "Key Uri Format" (github.com/google/google-authenticator/wiki/Key-Uri-Format):

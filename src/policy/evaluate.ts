@@ -2,7 +2,7 @@
  * @module The enforcement policy's rules: `evaluatePolicy` checks its inputs and decides
  * skip, require or enforce; `_evaluateChecked` is the same rules on already-checked inputs.
  */
-import { _boolean, _describe, _oneOf } from '../_validate.js';
+import { _boolean, _describe, _oneOf } from '../shared/validate.js';
 import { _checkSettings, _date, _object, type _CheckedSettings } from './settings.js';
 import { _METHODS, type Method, type MethodList, type PolicyDecision, type PolicyInput } from './types.js';
 

@@ -2,7 +2,7 @@
  * @module The org settings: `validateSettings` for an admin screen, and the checks the
  * evaluator and the service share (`_checkSettings`), which reduce the grace period to one form.
  */
-import { _boolean, _describe, _instantMs } from '../_validate.js';
+import { _boolean, _describe, _instantMs } from '../shared/validate.js';
 
 /**
  * Stable codes for the problems {@link validateSettings} reports. Hosts map them to their own

@@ -2,7 +2,7 @@
  * @module Transitions of email codes and the email factor. The code itself never reaches the
  * record: only its hash (see `src/email/`).
  */
-import { _sameJson } from '../json.js';
+import { _sameJson } from '../shared/json.js';
 import { withMethodActivated } from './activate.js';
 import type { AgentRecord, EmailChallengeRecord, EmailFactorRecord } from './schema.js';
 import { withFailure, withThrottleReset, type ThrottleConfig } from './throttle.js';

@@ -6,7 +6,7 @@
  * treated as "no 2FA".
  */
 import { TwoFactorError } from '../errors.js';
-import { _ALGORITHMS, _DIGITS, _EMAIL_DIGITS, _PERIOD_SECONDS, _WINDOW_STEPS, type _Range } from '../limits.js';
+import { _ALGORITHMS, _DIGITS, _EMAIL_DIGITS, _PERIOD_SECONDS, _WINDOW_STEPS, type _Range } from '../shared/limits.js';
 import { decodeBase32 } from '../otp/base32.js';
 import { RECORD_SCHEMA, type AgentRecord } from './schema.js';
 

@@ -2,7 +2,7 @@
  * @module The admin's flows on an agent's profile: set TOTP up for the agent, the per-agent
  * "Enforce 2FA" toggle, remove 2FA (a lost phone), and unlock (a lock or a suspension).
  */
-import { _describe, _oneOf, _options } from '../_validate.js';
+import { _describe, _oneOf, _options } from '../shared/validate.js';
 import type { Method } from '../policy/types.js';
 import { withRemoved } from '../record/admin.js';
 import type { TotpKeyRecord } from '../record/schema.js';

@@ -2,8 +2,8 @@
  * @module Checks of the arguments every call shares (the agent id, an account name, a flag),
  * made before any storage call, and the ms-to-Date step of results.
  */
-import { _describe } from '../_validate.js';
-import { _hasLoneSurrogate } from '../text.js';
+import { _describe } from '../shared/validate.js';
+import { _hasLoneSurrogate } from '../shared/text.js';
 
 const MAX_AGENT_ID_LENGTH = 256;
 

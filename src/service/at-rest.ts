@@ -3,7 +3,7 @@
  * secret of a record (the active factor's and each pending set-up's) before it is saved, with
  * the host's `SecretCipher` and the agent id as context.
  */
-import { _describe } from '../_validate.js';
+import { _describe } from '../shared/validate.js';
 import { TwoFactorError } from '../errors.js';
 import type { SecretCipher } from '../ports.js';
 import type { AgentRecord, TotpKeyRecord } from '../record/schema.js';

@@ -4,7 +4,7 @@
  * code is saved, and, the one documented exception to "decide, save, then act", undoes the
  * save when the mail cannot be sent, so an undelivered code costs the agent nothing.
  */
-import { _describe, _options } from '../_validate.js';
+import { _describe, _options } from '../shared/validate.js';
 import { isEmailAddress, sameEmailAddress } from '../email/address.js';
 import { generateEmailCode } from '../email/code.js';
 import { checkEmailCode, hashEmailCode, type EmailCodeHash } from '../email/hash.js';

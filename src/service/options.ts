@@ -3,11 +3,11 @@
  * turns them into the frozen {@link ServiceConfig} that every flow reads.
  */
 import { DEFAULTS } from '../defaults.js';
-import { _describe, _integer, _options } from '../_validate.js';
+import { _describe, _integer, _options } from '../shared/validate.js';
 import { emailPepper } from '../email/hash.js';
 import { renderDefaultEmail, type RenderEmail } from '../email/message.js';
-import { _algorithmOption, _digitsOption, _EMAIL_DIGITS, _periodOption, _SECRET_BYTES, _windowOption } from '../limits.js';
-import { _randomSource, type RandomSource } from '../random.js';
+import { _algorithmOption, _digitsOption, _EMAIL_DIGITS, _periodOption, _SECRET_BYTES, _windowOption } from '../shared/limits.js';
+import { _randomSource, type RandomSource } from '../shared/random.js';
 import type { TotpWindow } from '../otp/totp.js';
 import { buildKeyUri } from '../otp/uri.js';
 import type { HashAlgorithm } from '../otp/hotp.js';

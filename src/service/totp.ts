@@ -4,7 +4,7 @@
  * values before the compare-and-set loop, the unsealed secret after each load) and run it
  * through `transact`.
  */
-import { _describe, _options } from '../_validate.js';
+import { _describe, _options } from '../shared/validate.js';
 import { formatSecret } from '../otp/base32.js';
 import { generateSecret } from '../otp/secret.js';
 import { verifyTotp as checkTotpCode } from '../otp/totp.js';
@@ -13,7 +13,7 @@ import type { TotpKeyRecord, TotpSetupRecord } from '../record/schema.js';
 import { findSetup, withSetupAccount, withSetupBegun } from '../record/setups.js';
 import { suspendedSince, withFailure } from '../record/throttle.js';
 import { withTotpAccepted, withTotpConfirmed } from '../record/totp.js';
-import { hashSetupToken, newSetupToken, sameDigest } from '../setup-token.js';
+import { hashSetupToken, newSetupToken, sameDigest } from './setup-token.js';
 import { accountArg, flagArg } from './args.js';
 import { unsealedSecret } from './at-rest.js';
 import type { EventDraft } from './events.js';

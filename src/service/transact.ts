@@ -5,11 +5,11 @@
  * and emits the decision's events. A lost race starts over from a fresh load, after a short
  * random pause.
  */
-import { _describe } from '../_validate.js';
+import { _describe } from '../shared/validate.js';
 import { TwoFactorError } from '../errors.js';
 import type { _CheckedSettings } from '../policy/settings.js';
 import type { RecordVersion } from '../ports.js';
-import { _webCryptoRandom } from '../random.js';
+import { _webCryptoRandom } from '../shared/random.js';
 import { checkRecord } from '../record/parse.js';
 import { emptyRecord, type AgentRecord } from '../record/schema.js';
 import { agentIdArg } from './args.js';

@@ -10,7 +10,7 @@
  */
 import type { AgentRecord } from '../record/schema.js';
 import { _fullRecord } from './full-record.js';
-import { _canonicalJson, _sameJson } from '../json.js';
+import { _canonicalJson, _sameJson } from '../shared/json.js';
 import type { RecordVersion, TwoFactorStorage } from '../ports.js';
 
 export type { AgentRecord } from '../record/schema.js';

@@ -6,7 +6,7 @@ import { build, type Metafile } from 'esbuild';
 import { table } from './_measure.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY = "import { verifyTotp } from './src/index.ts';\nexport { verifyTotp };\n";
+const ENTRY = "import { verifyTotp } from './src/index.js';\nexport { verifyTotp };\n";
 
 export interface BundleFigure {
   readonly label: string;

@@ -1,7 +1,7 @@
 /** The text primitives of src/text.ts: the lone-surrogate check and ASCII-only lower-casing. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { _asciiLower, _hasLoneSurrogate } from '../src/text.js';
+import { _asciiLower, _hasLoneSurrogate } from '../../src/shared/text.js';
 
 describe('_hasLoneSurrogate', () => {
   it.each([

@@ -1,6 +1,6 @@
 /** The shared bounds of src/limits.ts and the option readers built on them. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../src/defaults.js';
+import { DEFAULTS } from '../../src/defaults.js';
 import {
   _ALGORITHMS,
   _DIGITS,
@@ -12,7 +12,7 @@ import {
   _digitsOption,
   _periodOption,
   _windowOption,
-} from '../src/limits.js';
+} from '../../src/shared/limits.js';
 
 describe('the bounds', () => {
   it.each([

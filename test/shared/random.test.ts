@@ -1,7 +1,7 @@
 /** The random source of src/random.ts: the Web Crypto default, the option check, the all-zero refusal. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { _fillRandom, _randomBytes, _randomSource, _webCryptoRandom, type RandomSource } from '../src/random.js';
-import { BAD_VALUES } from './_bad-inputs.js';
+import { _fillRandom, _randomBytes, _randomSource, _webCryptoRandom, type RandomSource } from '../../src/shared/random.js';
+import { BAD_VALUES } from '../_bad-inputs.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();

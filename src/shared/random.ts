@@ -5,7 +5,7 @@
  * @module
  */
 import { _allZero } from './bytes.js';
-import { _describe } from './_validate.js';
+import { _describe } from './validate.js';
 
 /**
  * A source of cryptographically secure random bytes: it must fill the whole array it is given,

@@ -1,7 +1,7 @@
 /** Base64url of src/base64url.ts: node:crypto's Buffer as the reference, and the strict decoder. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { _base64UrlLength, _decodeBase64Url, _encodeBase64Url } from '../src/base64url.js';
+import { _base64UrlLength, _decodeBase64Url, _encodeBase64Url } from '../../src/shared/base64url.js';
 
 describe('_encodeBase64Url', () => {
   it.each([

@@ -3,10 +3,10 @@
  * short (a six-digit code passed where a method name belongs must not reach a log).
  */
 import { describe, expect, it } from 'vitest';
-import { _describe, _oneOf } from '../src/_validate.js';
-import { buildKeyUri } from '../src/otp/uri.js';
-import { parseKeyUri } from '../src/otp/uri-parse.js';
-import { harness } from './support/harness.js';
+import { _describe, _oneOf } from '../../src/shared/validate.js';
+import { buildKeyUri } from '../../src/otp/uri.js';
+import { parseKeyUri } from '../../src/otp/uri-parse.js';
+import { harness } from '../support/harness.js';
 
 const CODE = '492039';
 

@@ -5,8 +5,8 @@
  * differ between them (`"digits" expected an integer 6..8, got 9` everywhere).
  * @module
  */
-import { DEFAULTS } from './defaults.js';
-import { _describe, _integer, _oneOf } from './_validate.js';
+import { DEFAULTS } from '../defaults.js';
+import { _describe, _integer, _oneOf } from './validate.js';
 
 /** The HMAC hash functions RFC 6238 §1.2 allows. Authenticator apps mostly support only SHA1. */
 export type HashAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';

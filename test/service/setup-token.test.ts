@@ -1,8 +1,8 @@
 /** Set-up tokens, src/setup-token.ts: 256 random bits in base64url, stored only as SHA-256. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { _webCryptoRandom } from '../src/random.js';
-import { hashSetupToken, newSetupToken, sameDigest } from '../src/setup-token.js';
+import { _webCryptoRandom } from '../../src/shared/random.js';
+import { hashSetupToken, newSetupToken, sameDigest } from '../../src/service/setup-token.js';
 
 describe('set-up tokens', () => {
   it('43 base64url characters, carrying the 32 random bytes exactly', () => {

@@ -1,7 +1,7 @@
 /** The typed-code parser of src/typed-code.ts, shared by TOTP and email codes. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { _formatCode, _parseCode } from '../src/typed-code.js';
+import { _formatCode, _parseCode } from '../../src/shared/typed-code.js';
 
 describe('_parseCode', () => {
   it.each([

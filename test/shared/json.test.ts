@@ -1,7 +1,7 @@
 /** Key-order-free JSON comparison, src/json.ts: what the conformance kit and the email undo rely on. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { _canonicalJson, _sameJson } from '../src/json.js';
+import { _canonicalJson, _sameJson } from '../../src/shared/json.js';
 
 describe('_canonicalJson', () => {
   it('sorts keys at every depth and keeps array order', () => {

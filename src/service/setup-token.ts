@@ -6,9 +6,9 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { _encodeBase64Url } from './base64url.js';
-import { _equalBytes } from './bytes.js';
-import { _randomBytes, type RandomSource } from './random.js';
+import { _encodeBase64Url } from '../shared/base64url.js';
+import { _equalBytes } from '../shared/bytes.js';
+import { _randomBytes, type RandomSource } from '../shared/random.js';
 
 const TOKEN_BYTES = 32;
 /** Longer input cannot be one of our tokens (43 characters): it is not hashed at all. */

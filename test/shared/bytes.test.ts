@@ -1,7 +1,7 @@
 // The byte helpers of src/bytes.ts: the constant-time comparison (moved here from
 // test/email/hash.test.ts with its function) and the all-zero check.
 import { describe, expect, it } from 'vitest';
-import { _allZero, _equalBytes } from '../src/bytes.js';
+import { _allZero, _equalBytes } from '../../src/shared/bytes.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
