@@ -1,6 +1,7 @@
 /**
- * @module `TwoFactorError`, the one error class for bad external data and failed ports, with
- * its stable codes.
+ * `TwoFactorError`, the one error class for bad external data and failed ports, its stable
+ * codes, and `isTwoFactorError`, the check that works across copies of the package.
+ * @module
  */
 /**
  * Stable codes carried by {@link TwoFactorError}. Hosts may switch on them; the set only grows.
@@ -22,15 +23,22 @@ export type TwoFactorErrorCode =
   | 'SECRET_ENCRYPT_FAILED'
   | 'INVALID_RECORD';
 
+/** `Symbol.for` keys are shared by every realm-local copy of the package. */
+const _BRAND: unique symbol = Symbol.for('twofold.TwoFactorError') as never;
+
 /**
  * The one error class twofold throws for bad external data and failed ports.
  * Programmer mistakes (wrong option types, out-of-range numbers) throw `TypeError` or
  * `RangeError` instead. Messages never contain a secret or a code.
  *
+ * Test for it with {@link isTwoFactorError}, not `instanceof`: an app that loads twofold both
+ * with `import` and with `require` has two copies of this class, and `instanceof` only knows
+ * its own.
+ *
  * @example
  * ```ts
  * try { decodeBase32(input); }
- * catch (e) { if (e instanceof TwoFactorError && e.code === 'INVALID_SECRET') showHint(); }
+ * catch (e) { if (isTwoFactorError(e) && e.code === 'INVALID_SECRET') showHint(); }
  * ```
  */
 export class TwoFactorError extends Error {
@@ -41,5 +49,20 @@ export class TwoFactorError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TwoFactorError';
     this.code = code;
+    // The brand: a registry symbol, the same in every copy of the package (ESM, CJS, bundled).
+    Object.defineProperty(this, _BRAND, { value: true });
   }
+}
+
+/**
+ * Whether `value` is a {@link TwoFactorError} from any copy of twofold: the ESM build, the
+ * CommonJS build, or a bundle. Prefer it to `instanceof`, which fails across copies.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (isTwoFactorError(e) && e.code === 'STORAGE_CONFLICT') return retryLater(); }
+ * ```
+ */
+export function isTwoFactorError(value: unknown): value is TwoFactorError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[_BRAND] === true;
 }

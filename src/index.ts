@@ -3,7 +3,7 @@
  * `twofold/qr`, `twofold/memory`, `twofold/testing`.
  */
 
-export { TwoFactorError } from './errors.js';
+export { isTwoFactorError, TwoFactorError } from './errors.js';
 export type { TwoFactorErrorCode } from './errors.js';
 export { DEFAULTS } from './defaults.js';
 
