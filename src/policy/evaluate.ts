@@ -31,7 +31,8 @@ function _checkAgent(value: unknown): _CheckedAgent {
   // An unknown method name fails closed (throws) instead of being ignored: it most likely
   // means stored data and code disagree, and the agent may rely on that factor.
   for (let i = 0; i < enrolled.length; i++) methods.add(_oneOf(`agent.enrolled[${i}]`, enrolled[i], _METHODS));
-  const graceStartedMs = graceStartedAt === undefined ? undefined : _date('agent.graceStartedAt', graceStartedAt);
+  // `null` (as `status()` and JSON say it) and absent both mean: not started.
+  const graceStartedMs = graceStartedAt === undefined || graceStartedAt === null ? undefined : _date('agent.graceStartedAt', graceStartedAt);
   const suspended = agent.suspended === undefined ? false : _boolean('agent.suspended', agent.suspended);
   return { enforced, enrolled: methods, graceStartedMs, suspended };
 }

@@ -41,10 +41,11 @@ export interface PolicyAgent {
   /** Methods the agent has set up, in any order; duplicates are tolerated. */
   readonly enrolled: readonly Method[];
   /**
-   * When set-up was first demanded of this agent under a `{ days }` grace period. Absent until
-   * then; store it when a decision says `startsGrace: true`.
+   * When set-up was first demanded of this agent under a `{ days }` grace period; `null` or
+   * absent until then (so `status().graceStartedAt` can be passed as it is). With the pure
+   * evaluator, store it when a decision says `startsGrace: true`; the service stores it itself.
    */
-  readonly graceStartedAt?: Date;
+  readonly graceStartedAt?: Date | null;
   /**
    * The agent reached the hard limit of failed attempts and may not verify until an admin
    * unlocks (absent: false). It changes no rule: it is reported on `next: 'verify'` decisions

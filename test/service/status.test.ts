@@ -4,7 +4,7 @@
  * email code until it is used or expires.
  */
 import { describe, expect, it } from 'vitest';
-import { COOLDOWN_MS, T0, codeAt, emailHarness, harness, now, otherCode, sendCode, stored, wrongCode } from '../support/harness.js';
+import { COOLDOWN_MS, DAY_MS, GRACE_DAYS, T0, codeAt, emailHarness, harness, now, otherCode, sendCode, stored, wrongCode } from '../support/harness.js';
 
 const TTL_MS = 10 * 60_000;
 
@@ -59,5 +59,24 @@ describe('status', () => {
     // status() never writes, and never shows the code or its hash.
     const text = JSON.stringify(await h.tf.status('a'));
     expect(text).not.toContain(stored(h.storage, 'a')!.emailChallenge!.hash);
+  });
+});
+
+describe('status() feeds evaluatePolicy as it is', () => {
+  it('graceStartedAt null (not started) and a started grace both pass, and agree with policy()', async () => {
+    const { evaluatePolicy } = await import('../../src/index.js');
+    const h = harness({ settings: GRACE_DAYS });
+    const seen: string[] = [];
+    for (const step of ['fresh', 'started', 'after the grace'] as const) {
+      if (step === 'started') await h.tf.policy('a'); // the service stores the grace start
+      if (step === 'after the grace') h.clock.advance(15 * DAY_MS);
+      const s = await h.tf.status('a');
+      expect(s.graceStartedAt === null).toBe(step === 'fresh');
+      const pure = evaluatePolicy({ settings: GRACE_DAYS, agent: { enforced: s.enforced, enrolled: s.enrolled, graceStartedAt: s.graceStartedAt }, now: h.clock.now() });
+      const service = await h.tf.policy('a');
+      expect([pure.action, pure.reason]).toEqual([service.action, service.reason]);
+      seen.push(`${pure.action}:${pure.reason}`);
+    }
+    expect(seen).toEqual(['require:grace-period', 'require:grace-period', 'enforce:grace-period-over']);
   });
 });
