@@ -22,6 +22,8 @@ export type { KeyUriFields, KeyUriOptions, KeyUriType, ParsedKeyUri } from './ot
 // --- policy ---
 export { evaluatePolicy } from './policy/evaluate.js';
 export { validateSettings } from './policy/settings.js';
+export { parseSettings, serializeSettings } from './policy/codec.js';
+export type { ParseSettingsResult, SettingsJson } from './policy/codec.js';
 export type { SettingsField, SettingsProblem, SettingsProblemCode } from './policy/settings.js';
 export type {
   EnforceSetupDecision,
