@@ -44,6 +44,7 @@ export type {
 // --- service ---
 export { createTwoFactor } from './service/create.js';
 export type {
+  AdminActor,
   BeginTotpSetupResult,
   EmailCheckResult,
   LockedResult,

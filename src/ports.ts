@@ -141,4 +141,8 @@ export interface TwoFactorEvent {
   reason?: string;
   /** Set on `throttle.locked` and on refusals while locked. */
   lockedUntil?: Date;
+  /** On `admin.*` events: who acted (`by` of the call, the admin's id, never an address). */
+  actor?: string;
+  /** On `admin.*` events: why, as the admin gave it (`reason` of the call). */
+  actorReason?: string;
 }

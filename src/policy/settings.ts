@@ -16,6 +16,9 @@ import { _boolean, _describe, _instantMs } from '../shared/validate.js';
  * - `invalid-grace-days`: `gracePeriod.days` is not a positive finite number.
  * - `no-method-enabled`: "require" (or a grace period) is set while both methods are off, so
  *   nobody can be asked to set up anything (the evaluator then skips 2FA by rule 1).
+ * - `email-without-mailer`: Email 2FA is switched on, but the service was created without a
+ *   `mailer`; the service counts Email as off. Reported by the service's own check
+ *   (`twoFactor.validateSettings`) and by `status().problems`, not by the pure function.
  */
 export type SettingsProblemCode =
   | 'invalid-settings'
@@ -24,7 +27,8 @@ export type SettingsProblemCode =
   | 'conflicting-grace-period'
   | 'invalid-grace-until'
   | 'invalid-grace-days'
-  | 'no-method-enabled';
+  | 'no-method-enabled'
+  | 'email-without-mailer';
 
 /** The settings field a problem is about, as a dotted path from the settings object. */
 export type SettingsField = 'totp' | 'email' | 'requireAll' | 'gracePeriod' | 'gracePeriod.until' | 'gracePeriod.days';

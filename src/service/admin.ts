@@ -3,12 +3,14 @@
  * "Enforce 2FA" toggle, remove 2FA (a lost phone), and unlock (a lock or a suspension).
  */
 import { _describe, _oneOf, _options } from '../shared/validate.js';
+import { _hasLoneSurrogate } from '../shared/text.js';
 import type { Method } from '../policy/types.js';
 import { withRemoved } from '../record/admin.js';
 import type { TotpKeyRecord } from '../record/schema.js';
 import { lockedUntil, suspendedSince, withThrottleReset } from '../record/throttle.js';
 import { withTotpProvisioned } from '../record/totp.js';
 import { accountArg } from './args.js';
+import type { EventDraft } from './events.js';
 import type { ServiceConfig } from './options.js';
 import { keyResult, newTotpSecret } from './totp.js';
 import { transact, type FlowState, type FlowStep } from './transact.js';
@@ -64,24 +66,58 @@ export function decideUnlock(state: FlowState, config: Pick<ServiceConfig, 'thro
   return { result, record, events: [{ type: 'admin.unlocked', outcome: 'success', ...(wasSuspended ? { reason: 'suspended' } : {}) }] };
 }
 
-export async function provisionTotp(config: ServiceConfig, agentId: string, opts: unknown): Promise<ProvisionTotpResult> {
-  const account = accountArg(_options('options', opts).account);
-  const { algorithm, digits, periodSeconds } = config.totp;
-  const key = { secret: newTotpSecret(config), account, algorithm, digits, periodSeconds }; // drawn before the loop
-  return transact(config, agentId, (state) => decideProvisionTotp(state, key, config));
+/** The acting admin as events carry it. */
+type _Actor = Pick<EventDraft, 'actor' | 'actorReason'>;
+
+const MAX_ACTOR_LENGTH = 200;
+// C0 and C1 controls and DEL: they would let an audit line be forged or hidden.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function _actorField(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new TypeError(`"${name}" expected a string, got ${_describe(value)}`);
+  if (value.length === 0 || value.length > MAX_ACTOR_LENGTH || CONTROL.test(value) || _hasLoneSurrogate(value)) {
+    throw new RangeError(`"${name}" expected 1..${MAX_ACTOR_LENGTH} characters without control characters, got ${_describe(value)}`);
+  }
+  return value;
 }
 
-export async function setEnforced(config: ServiceConfig, agentId: string, on: unknown): Promise<{ ok: true; enforced: boolean }> {
+/** `{ by?, reason? }` of an admin call, checked, as event fields. */
+export function actorArg(o: Record<string, unknown>): _Actor {
+  const actor = _actorField('by', o.by);
+  const actorReason = _actorField('reason', o.reason);
+  return { ...(actor === undefined ? {} : { actor }), ...(actorReason === undefined ? {} : { actorReason }) };
+}
+
+/** The step with the acting admin added to each of its events. */
+function _byActor<R>(step: FlowStep<R>, actor: _Actor): FlowStep<R> {
+  if (step.events === undefined || (actor.actor === undefined && actor.actorReason === undefined)) return step;
+  return { ...step, events: step.events.map((event) => ({ ...event, ...actor })) };
+}
+
+export async function provisionTotp(config: ServiceConfig, agentId: string, opts: unknown): Promise<ProvisionTotpResult> {
+  const o = _options('options', opts);
+  const account = accountArg(o.account);
+  const actor = actorArg(o);
+  const { algorithm, digits, periodSeconds } = config.totp;
+  const key = { secret: newTotpSecret(config), account, algorithm, digits, periodSeconds }; // drawn before the loop
+  return transact(config, agentId, (state) => _byActor(decideProvisionTotp(state, key, config), actor));
+}
+
+export async function setEnforced(config: ServiceConfig, agentId: string, on: unknown, opts?: unknown): Promise<{ ok: true; enforced: boolean }> {
   if (typeof on !== 'boolean') throw new TypeError(`"on" expected a boolean, got ${_describe(on)}`);
-  return transact(config, agentId, (state) => decideSetEnforced(state, on));
+  const actor = actorArg(_options('actor', opts));
+  return transact(config, agentId, (state) => _byActor(decideSetEnforced(state, on), actor));
 }
 
 export async function remove(config: ServiceConfig, agentId: string, opts: unknown): Promise<{ ok: true; removed: Method[] }> {
   const o = _options('options', opts);
   const method = o.method === undefined ? undefined : _oneOf('method', o.method, ['totp', 'email'] as const);
-  return transact(config, agentId, (state) => decideRemove(state, method));
+  const actor = actorArg(o);
+  return transact(config, agentId, (state) => _byActor(decideRemove(state, method), actor));
 }
 
-export function unlock(config: ServiceConfig, agentId: string): Promise<UnlockResult> {
-  return transact(config, agentId, (state) => decideUnlock(state, config));
+export async function unlock(config: ServiceConfig, agentId: string, opts?: unknown): Promise<UnlockResult> {
+  const actor = actorArg(_options('actor', opts));
+  return transact(config, agentId, (state) => _byActor(decideUnlock(state, config), actor));
 }

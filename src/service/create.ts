@@ -8,6 +8,7 @@ import { beginTotpSetup, confirmTotpSetup, verifyTotp } from './totp.js';
 import { sendEmailCode, verifyEmailCode } from './email.js';
 import { resolveOptions, type TwoFactorOptions } from './options.js';
 import { policy, skipSetup } from './policy.js';
+import { serviceSettingsProblems } from './settings.js';
 import { status } from './status.js';
 import type { TwoFactor } from './types.js';
 
@@ -45,9 +46,10 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     status: (agentId) => status(config, agentId),
     admin: {
       provisionTotp: (agentId, opts) => admin.provisionTotp(config, agentId, opts),
-      setEnforced: (agentId, on) => admin.setEnforced(config, agentId, on),
+      setEnforced: (agentId, on, actor) => admin.setEnforced(config, agentId, on, actor),
       remove: (agentId, opts) => admin.remove(config, agentId, opts),
-      unlock: (agentId) => admin.unlock(config, agentId),
+      unlock: (agentId, actor) => admin.unlock(config, agentId, actor),
     },
+    validateSettings: (settings) => serviceSettingsProblems(config, settings),
   };
 }

@@ -79,13 +79,14 @@ export async function sendEmailCode(config: ServiceConfig, agentIdRaw: string, o
   if (to !== undefined && typeof to !== 'string') throw new TypeError(`"to" expected an email address, got ${_describe(to)}`);
   const sessionVerified = flagArg('sessionVerified', o.sessionVerified);
   const { mailer, email } = config;
-  if (mailer === undefined) throw new TypeError('sendEmailCode needs the "mailer" option of createTwoFactor');
   // Drawn once, outside the retry loop: the decision stays pure and may run again.
   const code = generateEmailCode(email.digits, config.random);
   const hashed = hashEmailCode(code, email.pepper === undefined ? { random: config.random } : { pepper: email.pepper });
 
   const outcome = await transact(config, agentId, (state) => decideSendEmailCode(state, { to, sessionVerified, hashed }, config));
   if (outcome.kind === 'refused') return outcome.result;
+  // Without a mailer Email counts as off (service/settings.ts), so no code is ever issued then.
+  if (mailer === undefined) throw new Error('sendEmailCode: a code was issued without a mailer');
 
   const challenge = outcome.after.emailChallenge!;
   const at = challenge.issuedAt;

@@ -17,8 +17,11 @@ import type { Clock, Mailer, SecretCipher, TwoFactorEvent, TwoFactorStorage } fr
 import type { EmailLimits } from '../record/email.js';
 import type { ThrottleConfig } from '../record/throttle.js';
 
-/** Where the org settings come from: a value, or a function read at every call. */
-export type SettingsSource = PolicySettings | (() => PolicySettings | Promise<PolicySettings>);
+/**
+ * Where the org settings come from: a value, or a function read at every call with the agent
+ * id (a multi-org helpdesk looks up the agent's org).
+ */
+export type SettingsSource = PolicySettings | ((agentId: string) => PolicySettings | Promise<PolicySettings>);
 
 /** TOTP parameters for new enrollments (existing ones keep the parameters they were made with). */
 export interface ServiceTotpOptions {
@@ -208,6 +211,12 @@ export function resolveOptions(options: TwoFactorOptions): ServiceConfig {
   const pepper = em.pepper === undefined ? undefined : emailPepper(em.pepper);
   const renderEmail = em.renderEmail === undefined ? renderDefaultEmail : (em.renderEmail as RenderEmail);
   if (typeof renderEmail !== 'function') throw new TypeError(`"email.renderEmail" expected a function, got ${_describe(renderEmail)}`);
+  // Email on with nowhere to send codes: for fixed settings, a mistake to refuse now. For a
+  // settings function, Email then counts as off at each call (see currentSettings), so a
+  // login never meets an exception.
+  if (typeof settingsSource === 'object' && settingsSource.email === true && mailer === undefined) {
+    throw new TypeError('"settings" switch Email 2FA on, but no "mailer" is given: pass mailer, or switch email off');
+  }
   const cipher = o.secretCipher as SecretCipher | undefined;
   if (cipher !== undefined && (cipher === null || typeof cipher !== 'object' || typeof cipher.encrypt !== 'function' || typeof cipher.decrypt !== 'function')) {
     throw new TypeError('"secretCipher" expected an object with encrypt() and decrypt() methods');

@@ -6,12 +6,14 @@ import { newestLiveSetup } from '../record/setups.js';
 import { emptyRecord, enrolledMethods, type AgentRecord } from '../record/schema.js';
 import { lockedUntil, suspendedSince } from '../record/throttle.js';
 import { agentIdArg, dateOrNull } from './args.js';
+import type { SettingsProblem } from '../policy/settings.js';
 import type { ServiceConfig } from './options.js';
+import { agentSettings } from './settings.js';
 import { currentTime, loadRecord } from './transact.js';
 import type { TwoFactorStatus } from './types.js';
 
 /** What `status()` reports for `record` at `now`. */
-export function projectStatus(r: AgentRecord, now: number, config: Pick<ServiceConfig, 'throttle' | 'email'>): TwoFactorStatus {
+export function projectStatus(r: AgentRecord, now: number, config: Pick<ServiceConfig, 'throttle' | 'email'>, problems: SettingsProblem[]): TwoFactorStatus {
   const lastUsed = Math.max(r.totp?.lastUsedAt ?? -1, r.email?.lastUsedAt ?? -1);
   const pending = newestLiveSetup(r, now);
   const challenge = r.emailChallenge;
@@ -48,13 +50,15 @@ export function projectStatus(r: AgentRecord, now: number, config: Pick<ServiceC
     failures: r.throttle.failures,
     graceStartedAt: dateOrNull(r.graceStartedAt),
     lastUsedAt: lastUsed < 0 ? null : new Date(lastUsed),
+    problems,
   };
 }
 
-/** Reads the record (no write, no settings needed) and projects it. */
+/** Reads the settings and the record (no write) and projects them. */
 export async function status(config: ServiceConfig, agentIdRaw: string): Promise<TwoFactorStatus> {
   const agentId = agentIdArg(agentIdRaw);
+  const { problems } = await agentSettings(config, agentId);
   const loaded = await loadRecord(config, agentId);
   const now = currentTime(config);
-  return projectStatus(loaded?.record ?? emptyRecord(now), now, config);
+  return projectStatus(loaded?.record ?? emptyRecord(now), now, config, problems);
 }

@@ -15,7 +15,8 @@ import { emptyRecord, type AgentRecord } from '../record/schema.js';
 import { agentIdArg } from './args.js';
 import { sealedRecord } from './at-rest.js';
 import { emitEvents, type Step } from './events.js';
-import { _readSettings, type ServiceConfig } from './options.js';
+import type { ServiceConfig } from './options.js';
+import { agentSettings } from './settings.js';
 
 /** What a decision sees: the loaded record (or a fresh empty one), the time and the settings. */
 export interface FlowState {
@@ -45,7 +46,7 @@ export async function transact<R, P = undefined>(
   prepare?: (state: FlowState) => Promise<P>,
 ): Promise<R> {
   const agentId = agentIdArg(agentIdRaw);
-  const settings = await currentSettings(config);
+  const { settings } = await agentSettings(config, agentId);
   const now = currentTime(config);
   for (let attempt = 0; attempt < config.attempts; attempt++) {
     const loaded = await loadRecord(config, agentId);
@@ -62,12 +63,6 @@ export async function transact<R, P = undefined>(
     return step.result;
   }
   throw new TwoFactorError('STORAGE_CONFLICT', `gave up after ${config.attempts} conflicting writes`);
-}
-
-/** The org settings now: read from the source (a value or a function) and checked. */
-export async function currentSettings(config: ServiceConfig): Promise<_CheckedSettings> {
-  const source = config.settingsSource;
-  return _readSettings(typeof source === 'function' ? await source() : source);
 }
 
 /** The clock's time as epoch ms. */

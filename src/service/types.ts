@@ -3,7 +3,8 @@
  * `createTwoFactor` returns. Types only.
  */
 import type { EmailPurpose } from '../ports.js';
-import type { Method, PolicyDecision } from '../policy/types.js';
+import type { SettingsProblem } from '../policy/settings.js';
+import type { Method, PolicyDecision, PolicySettings } from '../policy/types.js';
 
 /** A refusal that can end: `retryAt` says when trying again can help. */
 export interface LockedResult {
@@ -138,6 +139,21 @@ export interface TwoFactorStatus {
   failures: number;
   graceStartedAt: Date | null;
   lastUsedAt: Date | null;
+  /**
+   * What is wrong with the settings that apply to this agent, as the service sees them: today
+   * `email-without-mailer` (Email is on, but the service has no mailer, so it counts as off).
+   */
+  problems: SettingsProblem[];
+}
+
+/**
+ * Who acted, for the audit trail of an `admin.*` call: carried into its events as `actor` and
+ * `actorReason`. `by` is the admin's id in your system, not an email address (events carry no
+ * addresses). Each at most 200 characters, without control characters.
+ */
+export interface AdminActor {
+  by?: string;
+  reason?: string;
 }
 
 /** The service returned by {@link createTwoFactor}. Every method takes the host's agent id. */
@@ -183,18 +199,20 @@ export interface TwoFactor {
   status(agentId: string): Promise<TwoFactorStatus>;
   admin: {
     /** Sets TOTP up for the agent; it is active at once. Hand the result to the agent. */
-    provisionTotp(
-      agentId: string,
-      options: { account: string },
-    ): Promise<ProvisionTotpResult>;
+    provisionTotp(agentId: string, options: { account: string } & AdminActor): Promise<ProvisionTotpResult>;
     /** The per-agent "Enforce 2FA" toggle. */
-    setEnforced(agentId: string, on: boolean): Promise<{ ok: true; enforced: boolean }>;
+    setEnforced(agentId: string, on: boolean, actor?: AdminActor): Promise<{ ok: true; enforced: boolean }>;
     /** Removes 2FA (one method, or all), with pending set-up, throttle and grace start. */
-    remove(agentId: string, options?: { method?: Method }): Promise<{ ok: true; removed: Method[] }>;
+    remove(agentId: string, options?: { method?: Method } & AdminActor): Promise<{ ok: true; removed: Method[] }>;
     /**
      * Clears the failure count, any lock and a suspension. A suspension means someone is
      * guessing with the agent's password: unlock after a password reset, not on request alone.
      */
-    unlock(agentId: string): Promise<UnlockResult>;
+    unlock(agentId: string, actor?: AdminActor): Promise<UnlockResult>;
   };
+  /**
+   * `validateSettings`, plus what only this service can know (`email-without-mailer`): for an
+   * admin screen, before the settings are saved. Never throws.
+   */
+  validateSettings(settings: PolicySettings | unknown): SettingsProblem[];
 }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseKeyUri, type AgentRecord, type PolicySettings } from '../../src/index.js';
+import { MemoryMailer } from '../../src/memory.js';
 import { COOLDOWN_MS, DAY_MS, T0, codeAt, emailHarness, enroll, enrollEmail, harness, now, sendCode, stored, wrongCode } from '../support/harness.js';
 
 describe('provisionTotp, remove and setEnforced', () => {
@@ -97,7 +98,7 @@ describe('provisionTotp, remove and setEnforced', () => {
 
   describe('remove of one method only (email enrolled by seeding the record)', () => {
     async function seeded() {
-      const h = harness({ settings: { totp: true, email: true, requireAll: false } });
+      const h = harness({ settings: { totp: true, email: true, requireAll: false }, mailer: new MemoryMailer() });
       const provisioned = await h.tf.admin.provisionTotp('a', { account: 'ann@example.com' });
       if (!provisioned.ok) throw new Error('refused');
       const loaded = await h.storage.load('a');
@@ -220,7 +221,7 @@ describe('admin.remove and email', () => {
 
 describe('admin.remove with nothing of that method to remove changes nothing', () => {
   it('a locked agent with TOTP only: remove({ method: "email" }) keeps the lock, writes nothing, emits nothing', async () => {
-    const h = harness({ settings: { totp: true, email: true, requireAll: false } });
+    const h = harness({ settings: { totp: true, email: true, requireAll: false }, mailer: new MemoryMailer() });
     const secret = await enroll(h, 'a');
     for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
     expect((await h.tf.status('a')).lockedUntil).not.toBeNull();
@@ -239,5 +240,80 @@ describe('admin.remove with nothing of that method to remove changes nothing', (
     for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
     expect(await h.tf.admin.remove('a', { method: 'totp' })).toEqual({ ok: true, removed: ['totp'] });
     expect((await h.tf.status('a')).lockedUntil).toBeNull();
+  });
+});
+
+describe('the acting admin: { by?, reason? } on every admin call', () => {
+  const ACTOR = { by: 'admin-7', reason: 'ticket 4211: lost phone' };
+  const calls = [
+    ['provisionTotp', (h: ReturnType<typeof harness>) => h.tf.admin.provisionTotp('a', { account: 'a@example.com', ...ACTOR }), 'admin.totp.provisioned', undefined],
+    ['setEnforced', (h: ReturnType<typeof harness>) => h.tf.admin.setEnforced('a', true, ACTOR), 'admin.enforced.changed', 'enforced'],
+    ['remove', async (h: ReturnType<typeof harness>) => {
+      await enroll(h, 'a');
+      h.events.length = 0;
+      return h.tf.admin.remove('a', { method: 'totp', ...ACTOR });
+    }, 'admin.removed', 'totp'],
+    ['unlock', async (h: ReturnType<typeof harness>) => {
+      const secret = await enroll(h, 'a');
+      for (let i = 0; i < 5; i++) await h.tf.verifyTotp('a', wrongCode(secret, now(h)));
+      h.events.length = 0;
+      return h.tf.admin.unlock('a', ACTOR);
+    }, 'admin.unlocked', undefined],
+  ] as const;
+
+  it.each(calls)('%s: its event carries actor and actorReason; reason keeps its meaning', async (_name, call, type, reason) => {
+    const h = harness();
+    await call(h);
+    const event = h.events.find((e) => e.type === type)!;
+    expect(event).toMatchObject({ type, actor: 'admin-7', actorReason: 'ticket 4211: lost phone' });
+    expect(event.reason).toBe(reason);
+  });
+
+  it('without them, events have no actor fields at all', async () => {
+    const h = harness();
+    await h.tf.admin.setEnforced('a', true);
+    expect(Object.keys(h.events[0]!)).not.toContain('actor');
+    expect(Object.keys(h.events[0]!)).not.toContain('actorReason');
+  });
+
+  it('only by, or only reason', async () => {
+    const h = harness();
+    await h.tf.admin.setEnforced('a', true, { by: 'admin-7' });
+    await h.tf.admin.setEnforced('a', false, { reason: 'audit' });
+    expect(h.events.map((e) => [e.actor, e.actorReason])).toEqual([['admin-7', undefined], [undefined, 'audit']]);
+  });
+
+  it.each([
+    ['by too long', { by: 'x'.repeat(201) }, RangeError],
+    ['by empty', { by: '' }, RangeError],
+    ['by with a newline (a forged audit line)', { by: 'admin\nadmin.removed by root' }, RangeError],
+    ['reason with a NUL', { reason: 'a\u0000b' }, RangeError],
+    ['reason with DEL', { reason: 'a\u007f' }, RangeError],
+    ['reason with a C1 control', { reason: 'a\u0085' }, RangeError],
+    ['by a lone surrogate', { by: '\ud800' }, RangeError],
+    ['by a number', { by: 7 }, TypeError],
+    ['reason an object', { reason: {} }, TypeError],
+  ])('%s: refused before any storage call, without echoing it', async (_name, actor, error) => {
+    const h = harness();
+    const calls = [
+      () => h.tf.admin.setEnforced('a', true, actor as never),
+      () => h.tf.admin.unlock('a', actor as never),
+      () => h.tf.admin.remove('a', actor as never),
+      () => h.tf.admin.provisionTotp('a', { account: 'a', ...(actor as object) }),
+    ];
+    for (const call of calls) {
+      const caught = await call().then(() => null, (e: unknown) => e);
+      expect(caught).toBeInstanceOf(error);
+      for (const value of Object.values(actor)) if (typeof value === 'string' && value.length > 3) expect((caught as Error).message).not.toContain(value);
+    }
+    expect(h.storage.raw('a')).toBeUndefined();
+    expect(h.events).toEqual([]);
+  });
+
+  it('200 characters with non-ASCII text is accepted', async () => {
+    const h = harness();
+    const by = 'é'.repeat(200);
+    await h.tf.admin.setEnforced('a', true, { by });
+    expect(h.events[0]!.actor).toBe(by);
   });
 });

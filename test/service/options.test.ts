@@ -5,7 +5,7 @@
  * function returns: bad-inputs.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../src/memory.js';
+import { MemoryMailer, MemoryStorage } from '../../src/memory.js';
 import type { PolicySettings, TwoFactorOptions } from '../../src/index.js';
 import { isArgumentError, thrownBy } from '../support/entry-points.js';
 import { TOTP_ONLY, codeAt, createTwoFactor, enroll, harness, now } from '../support/harness.js';
@@ -115,6 +115,7 @@ describe('settings read at every call', () => {
         reads++;
         return current;
       },
+      mailer: new MemoryMailer(),
     });
     const secret = await enroll(h, 'a');
     expect(await h.tf.policy('a')).toMatchObject({ action: 'enforce', verifyMethods: ['totp'] });

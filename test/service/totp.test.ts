@@ -5,7 +5,7 @@
  * methods: throttle.test.ts; a second method: guard.test.ts; admin provisioning: admin.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../src/memory.js';
+import { MemoryMailer, MemoryStorage } from '../../src/memory.js';
 import { parseKeyUri, totp, verifyTotp } from '../../src/index.js';
 import { DAY_MS, S0, STEP_MS, T0, begin, codeAt, emailHarness, enroll, harness, now, sendCode, stored, wrongCode } from '../support/harness.js';
 
@@ -109,7 +109,7 @@ describe('beginTotpSetup and confirmTotpSetup', () => {
     expect(await h.tf.beginTotpSetup('a', { account: 'x@example.com', setupToken: 'x' })).toEqual({ ok: false, reason: 'already-enrolled' });
     expect(h.storage.raw('a')).toBe(before);
 
-    const off = harness({ settings: { totp: false, email: true, requireAll: false } });
+    const off = harness({ settings: { totp: false, email: true, requireAll: false }, mailer: new MemoryMailer() });
     expect(await off.tf.beginTotpSetup('a', { account: 'x@example.com' })).toEqual({ ok: false, reason: 'method-disabled' });
     expect(await off.tf.admin.provisionTotp('a', { account: 'x@example.com' })).toEqual({ ok: false, reason: 'method-disabled' });
     expect(off.storage.raw('a')).toBeUndefined();
