@@ -1,6 +1,7 @@
 /**
- * @module The whole public surface of `twofold`, as named re-exports. Subpaths:
+ * The whole public surface of `twofold`, as named re-exports. Subpaths:
  * `twofold/qr`, `twofold/memory`, `twofold/testing`.
+ * @module twofold
  */
 
 export { isTwoFactorError, TwoFactorError } from './errors.js';

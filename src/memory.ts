@@ -2,7 +2,7 @@
  * `twofold/memory`: in-memory implementations of the ports, for tests, examples and demos.
  * Not for production: everything is lost when the process exits, and nothing is shared
  * between processes.
- * @module
+ * @module twofold/memory
  */
 import type { AgentRecord } from './record/schema.js';
 import type { Clock, EmailMessage, Mailer, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';

@@ -1,6 +1,7 @@
 /**
- * @module `twofold/qr`: QR codes for otpauth:// URIs as SVG. A subpath of its own, so that
- * code which never renders a QR code never loads qrcode-svg.
+ * `twofold/qr`: QR codes for otpauth:// URIs as SVG. A subpath of its own, so that code which
+ * never renders a QR code never loads qrcode-svg.
+ * @module twofold/qr
  */
 import QRCode from 'qrcode-svg';
 import { _describe, _integer, _oneOf, _options } from './shared/validate.js';

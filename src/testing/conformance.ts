@@ -6,7 +6,7 @@
  * import { storageConformance } from 'twofold/testing';
  * for (const t of storageConformance(() => new PgStorage(pool))) it(t.name, t.run);
  * ```
- * @module
+ * @module twofold/testing
  */
 import type { AgentRecord } from '../record/schema.js';
 import { _fullRecord } from './full-record.js';
