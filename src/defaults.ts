@@ -1,5 +1,6 @@
 /**
- * @module `DEFAULTS`: every default twofold uses, in one frozen object.
+ * `DEFAULTS`: every default twofold uses, in one frozen object.
+ * @module
  */
 function deepFreeze<T extends object>(o: T): Readonly<T> {
   for (const v of Object.values(o)) if (v !== null && typeof v === 'object') deepFreeze(v);

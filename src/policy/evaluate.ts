@@ -1,6 +1,7 @@
 /**
- * @module The enforcement policy's rules: `evaluatePolicy` checks its inputs and decides
+ * The enforcement policy's rules: `evaluatePolicy` checks its inputs and decides
  * skip, require or enforce; `_evaluateChecked` is the same rules on already-checked inputs.
+ * @module
  */
 import { _boolean, _describe, _oneOf } from '../shared/validate.js';
 import { _checkSettings, _date, _object, type _CheckedSettings } from './settings.js';

@@ -1,6 +1,7 @@
 /**
- * @module The org settings: `validateSettings` for an admin screen, and the checks the
+ * The org settings: `validateSettings` for an admin screen, and the checks the
  * evaluator and the service share (`_checkSettings`), which reduce the grace period to one form.
+ * @module
  */
 import { _boolean, _describe, _instantMs } from '../shared/validate.js';
 

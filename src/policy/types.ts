@@ -1,6 +1,7 @@
 /**
- * @module The inputs and the decision of the enforcement policy. Types only, plus the
+ * The inputs and the decision of the enforcement policy. Types only, plus the
  * canonical method order; the rules live in `evaluate.ts`, the settings checks in `settings.ts`.
+ * @module
  */
 
 /** A second factor twofold can ask for: an authenticator app (TOTP) or a code sent by email. */

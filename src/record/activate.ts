@@ -1,7 +1,8 @@
 /**
- * @module What activating one method does to the rest of the record: every pending set-up of
+ * What activating one method does to the rest of the record: every pending set-up of
  * either method begun before is void, and an enrollment of the other method whose service is
  * switched off can be superseded (removed in the same save).
+ * @module
  */
 import type { AgentRecord } from './schema.js';
 

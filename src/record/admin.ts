@@ -1,5 +1,6 @@
 /**
- * @module The admin's edits of a record: removing 2FA (a lost phone).
+ * The admin's edits of a record: removing 2FA (a lost phone).
+ * @module
  */
 import { CLEAR_THROTTLE, type AgentRecord } from './schema.js';
 

@@ -1,6 +1,7 @@
 /**
- * @module Transitions of email codes and the email factor. The code itself never reaches the
+ * Transitions of email codes and the email factor. The code itself never reaches the
  * record: only its hash (see `src/email/`).
+ * @module
  */
 import { _sameJson } from '../shared/json.js';
 import { withMethodActivated } from './activate.js';

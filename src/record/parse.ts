@@ -1,9 +1,10 @@
 /**
- * @module Reading a stored record back. Storage is outside twofold's control (a hand-edited
+ * Reading a stored record back. Storage is outside twofold's control (a hand-edited
  * row, a bad migration, a bug in an adapter), so a record is checked before any decision rests
  * on it, and one written by an older version is upgraded in memory (it is stored in the new
  * shape at its next save). A record that fails is refused with `INVALID_RECORD`, never
  * treated as "no 2FA".
+ * @module
  */
 import { TwoFactorError } from '../errors.js';
 import { _ALGORITHMS, _DIGITS, _EMAIL_DIGITS, _PERIOD_SECONDS, _WINDOW_STEPS, type _Range } from '../shared/limits.js';

@@ -1,8 +1,9 @@
 /**
- * @module The per-agent 2FA record, schema 2: one JSON document, times as epoch milliseconds,
+ * The per-agent 2FA record, schema 2: one JSON document, times as epoch milliseconds,
  * no `undefined` (JSON would drop it), so it stores unchanged in a text or jsonb column.
  * The transitions live beside this file, one per concern; the stored-data parser, with the
  * upgrade from schema 1, in `parse.ts`.
+ * @module
  */
 
 /** Bumped when the record's shape changes; `parse.ts` upgrades every older schema it knows. */

@@ -1,7 +1,8 @@
 /**
- * @module Pending TOTP set-ups, each bound to the session that began it by a set-up token
+ * Pending TOTP set-ups, each bound to the session that began it by a set-up token
  * whose hash is stored. At most {@link MAX_PENDING_SETUPS} are kept; older ones are dropped
  * to a short list of token hashes, so a confirmation with one says `setup-replaced`.
+ * @module
  */
 import type { AgentRecord, DroppedSetupRecord, TotpSetupRecord } from './schema.js';
 

@@ -1,8 +1,9 @@
 /**
- * @module The consecutive-failure throttle every method shares: a lock that starts at the
+ * The consecutive-failure throttle every method shares: a lock that starts at the
  * `freeFailures`-th failure and doubles up to `maxLockMs`, and a hard limit
  * (`maxConsecutiveFailures`, NIST SP 800-63B §5.2.2) that suspends the agent until an admin
  * unlocks. Written once, so a change to the lockout rules happens in one place.
+ * @module
  */
 import { CLEAR_THROTTLE, type AgentRecord } from './schema.js';
 

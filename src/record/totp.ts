@@ -1,6 +1,7 @@
 /**
- * @module Transitions of the active TOTP factor: provisioned by an admin, confirmed from a
+ * Transitions of the active TOTP factor: provisioned by an admin, confirmed from a
  * pending set-up, or a code accepted at login.
+ * @module
  */
 import { withMethodActivated } from './activate.js';
 import type { AgentRecord, TotpKeyRecord, TotpSetupRecord } from './schema.js';

@@ -1,6 +1,7 @@
 /**
- * @module The admin's flows on an agent's profile: set TOTP up for the agent, the per-agent
+ * The admin's flows on an agent's profile: set TOTP up for the agent, the per-agent
  * "Enforce 2FA" toggle, remove 2FA (a lost phone), and unlock (a lock or a suspension).
+ * @module
  */
 import { _describe, _oneOf, _options } from '../shared/validate.js';
 import { _hasLoneSurrogate } from '../shared/text.js';

@@ -1,6 +1,7 @@
 /**
- * @module Checks of the arguments every call shares (the agent id, an account name, a flag),
+ * Checks of the arguments every call shares (the agent id, an account name, a flag),
  * made before any storage call, and the ms-to-Date step of results.
+ * @module
  */
 import { _describe } from '../shared/validate.js';
 import { _hasLoneSurrogate } from '../shared/text.js';

@@ -1,7 +1,8 @@
 /**
- * @module TOTP secrets at rest: unsealing one for the call that uses it, and sealing every
+ * TOTP secrets at rest: unsealing one for the call that uses it, and sealing every
  * secret of a record (the active factor's and each pending set-up's) before it is saved, with
  * the host's `SecretCipher` and the agent id as context.
+ * @module
  */
 import { _describe } from '../shared/validate.js';
 import { TwoFactorError } from '../errors.js';

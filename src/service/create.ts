@@ -1,7 +1,8 @@
 /**
- * @module `createTwoFactor`: wiring only. The options are resolved once into a frozen
+ * `createTwoFactor`: wiring only. The options are resolved once into a frozen
  * config, and each method of the returned `TwoFactor` hands it to its flow (one file per flow,
  * each with a named pure decision; see docs/architecture.md).
+ * @module
  */
 import * as admin from './admin.js';
 import { beginTotpSetup, confirmTotpSetup, verifyTotp } from './totp.js';

@@ -1,8 +1,9 @@
 /**
- * @module The email flows: send a one-time code (to set email up, or to log in) and verify
+ * The email flows: send a one-time code (to set email up, or to log in) and verify
  * one. The decisions are pure; the send's shell renders the message and mails it after the
  * code is saved, and, the one documented exception to "decide, save, then act", undoes the
  * save when the mail cannot be sent, so an undelivered code costs the agent nothing.
+ * @module
  */
 import { _describe, _options } from '../shared/validate.js';
 import { isEmailAddress, sameEmailAddress } from '../email/address.js';

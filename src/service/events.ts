@@ -1,7 +1,8 @@
 /**
- * @module Audit events: what a decision says happened (`EventDraft`), and `emitEvents`, which
+ * Audit events: what a decision says happened (`EventDraft`), and `emitEvents`, which
  * stamps drafts with the agent and the time and hands them to `onEvent` after the change they
  * describe is saved. A failing sink never undoes or fails that change.
+ * @module
  */
 import type { TwoFactorEvent } from '../ports.js';
 import type { ServiceConfig } from './options.js';

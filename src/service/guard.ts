@@ -1,7 +1,8 @@
 /**
- * @module The second-method guard's one question: is a method active? Enrolled, and its
+ * The second-method guard's one question: is a method active? Enrolled, and its
  * service switched on. A switched-off method counts exactly as it counts in the policy (not
  * at all), so a set-up the policy asks for is never refused because of it.
+ * @module
  */
 import type { Method } from '../policy/types.js';
 import type { FlowState } from './transact.js';

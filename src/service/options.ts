@@ -1,6 +1,7 @@
 /**
- * @module The options of `createTwoFactor`, and `resolveOptions`, which checks them once and
+ * The options of `createTwoFactor`, and `resolveOptions`, which checks them once and
  * turns them into the frozen {@link ServiceConfig} that every flow reads.
+ * @module
  */
 import { DEFAULTS } from '../defaults.js';
 import { _describe, _integer, _options } from '../shared/validate.js';

@@ -1,7 +1,8 @@
 /**
- * @module The policy flow: `policy()` and `skipSetup()`. Each asks the pure evaluator on the
+ * The policy flow: `policy()` and `skipSetup()`. Each asks the pure evaluator on the
  * already-checked settings, and stores the grace start the first time a `{ days }` grace
  * begins.
+ * @module
  */
 import { _evaluateChecked } from '../policy/evaluate.js';
 import type { PolicyDecision } from '../policy/types.js';

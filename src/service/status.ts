@@ -1,6 +1,7 @@
 /**
- * @module `status()`: the agent's 2FA state as a screen shows it, projected from the record
+ * `status()`: the agent's 2FA state as a screen shows it, projected from the record
  * by a pure function. It never contains a secret, a code or a set-up token.
+ * @module
  */
 import { newestLiveSetup } from '../record/setups.js';
 import { emptyRecord, enrolledMethods, type AgentRecord } from '../record/schema.js';

@@ -1,8 +1,9 @@
 /**
- * @module The throttle step every method takes, written once: refuse while suspended or
+ * The throttle step every method takes, written once: refuse while suspended or
  * locked (before the input is looked at), and report a counted failure with the lock or the
  * suspension it started. The arithmetic lives in `record/throttle.ts`; this adds the results
  * and the events, so a change to the lockout rules happens in one place for every method.
+ * @module
  */
 import type { Method } from '../policy/types.js';
 import type { TwoFactorEventType } from '../ports.js';

@@ -1,8 +1,9 @@
 /**
- * @module The TOTP flows: begin a set-up (or show one again), confirm it, and verify a code at
+ * The TOTP flows: begin a set-up (or show one again), confirm it, and verify a code at
  * login. Each has a named pure decision; the shells prepare what it needs (fresh random
  * values before the compare-and-set loop, the unsealed secret after each load) and run it
  * through `transact`.
+ * @module
  */
 import { _describe, _options } from '../shared/validate.js';
 import { formatSecret } from '../otp/base32.js';

@@ -1,9 +1,10 @@
 /**
- * @module The one place that loads and saves records: `transact` reads the settings and the
+ * The one place that loads and saves records: `transact` reads the settings and the
  * clock once, then loads the agent's record, prepares what depends on it (an unsealed secret),
  * asks a pure decision what happens, seals and saves the new record with a compare-and-set,
  * and emits the decision's events. A lost race starts over from a fresh load, after a short
  * random pause.
+ * @module
  */
 import { _describe } from '../shared/validate.js';
 import { TwoFactorError } from '../errors.js';

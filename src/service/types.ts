@@ -1,6 +1,7 @@
 /**
- * @module The public result types of the service and the `TwoFactor` interface that
+ * The public result types of the service and the `TwoFactor` interface that
  * `createTwoFactor` returns. Types only.
+ * @module
  */
 import type { EmailPurpose } from '../ports.js';
 import type { SettingsProblem } from '../policy/settings.js';

@@ -1,6 +1,7 @@
 /**
- * @module The record the conformance kit round-trips: every field filled, with awkward values
+ * The record the conformance kit round-trips: every field filled, with awkward values
  * (non-ASCII text, quotes, the largest safe integers), as a storage must keep them.
+ * @module
  */
 import type { AgentRecord } from '../record/schema.js';
 
