@@ -37,27 +37,27 @@ export function adminRoutes({ twoFactor, store, frame, show, flashTo }: Kit): Ro
     }],
 
     ['POST', /^\/admin\/agents\/([a-z]+)\/enforce$/, 'admin', async (c) => {
-      const { enforced } = await twoFactor.admin.setEnforced(c.id, c.form.enforce === 'on');
+      const { enforced } = await twoFactor.admin.setEnforced(c.id, c.form.enforce === 'on', { by: c.user!.id });
       const text = enforced ? 'Enforce 2FA is on: set-up is required at their next login, with no grace period.' : 'Enforce 2FA is off.';
       flashTo(c, `/admin/agents/${c.id}`, text, 'notice');
     }],
 
     ['POST', /^\/admin\/agents\/([a-z]+)\/totp$/, 'admin', async (c) => {
       const account = store.account(c.id)!;
-      const setup = await twoFactor.admin.provisionTotp(account.id, { account: account.email });
+      const setup = await twoFactor.admin.provisionTotp(account.id, { account: account.email, by: c.user!.id });
       if (setup.ok) return show(c, views.adminProvisionPage(frame(c), { account, setup }));
       const text = setup.reason === 'already-enrolled' ? 'This agent already has an authenticator app. Remove it first.' : 'Switch TOTP on in Auth & SSO first.';
       flashTo(c, `/admin/agents/${c.id}`, text);
     }],
 
     ['POST', /^\/admin\/agents\/([a-z]+)\/remove$/, 'admin', async (c) => {
-      const { removed } = await twoFactor.admin.remove(c.id);
+      const { removed } = await twoFactor.admin.remove(c.id, { by: c.user!.id });
       const text = removed.length > 0 ? '2FA removed. You or the agent can set it up again.' : 'There was no 2FA to remove.';
       flashTo(c, `/admin/agents/${c.id}`, text, 'notice');
     }],
 
     ['POST', /^\/admin\/agents\/([a-z]+)\/unlock$/, 'admin', async (c) => {
-      const { wasSuspended } = await twoFactor.admin.unlock(c.id);
+      const { wasSuspended } = await twoFactor.admin.unlock(c.id, { by: c.user!.id });
       const text = wasSuspended
         ? 'Unlocked: the suspension is lifted, and the agent can sign in with a code again.'
         : 'Unlocked: the agent can enter a code again.';

@@ -57,7 +57,7 @@ export function wireTwoFactor(store: Store, log: (line: string) => void, options
 }
 
 function describeEvent(e: TwoFactorEvent): string {
-  return `${e.agentId} ${e.type}${e.reason ? ` (${e.reason})` : ''}`;
+  return `${e.agentId} ${e.type}${e.reason ? ` (${e.reason})` : ''}${e.actor ? ` by ${e.actor}` : ''}`;
 }
 
 /** Why set-up is asked for at this login. */
