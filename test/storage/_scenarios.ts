@@ -7,7 +7,7 @@
  * To add one: write a `Scenario` here, add it to `SCENARIOS`, and call
  * `workers.run('<name>', params)` from a test (see cross-process.test.ts).
  */
-import { manualClock } from '../../src/memory.js';
+import { MemoryMailer, manualClock } from '../../src/memory.js';
 import { TwoFactorError, type PolicySettings, type TwoFactor, type TwoFactorOptions, type TwoFactorStorage } from '../../src/index.js';
 import { createTwoFactor } from '../support/harness.js';
 
@@ -44,6 +44,8 @@ export function workerService(storage: TwoFactorStorage, p: ServiceParams): TwoF
     issuer: 'Acme Help',
     settings: p.settings,
     clock: manualClock(p.at),
+    // The workers only check codes; a mailer is still needed for Email to count as on.
+    mailer: new MemoryMailer(),
     ...(p.throttle === undefined ? {} : { throttle: p.throttle }),
     ...(p.storageAttempts === undefined ? {} : { storageAttempts: p.storageAttempts }),
     ...(p.email === undefined ? {} : { email: p.email }),
