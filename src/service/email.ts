@@ -179,7 +179,7 @@ function _renderedEmail(value: unknown): { subject: string; text: string; html: 
 
 function _reportDelivery(config: ServiceConfig, error: unknown, agentId: string): void {
   try {
-    config.onDeliveryError(error, { agentId });
+    config.onDeliveryError(error, { agentId, kind: 'code' });
   } catch {
     // The reporter itself failed; the result (`delivery-failed`) still tells the caller.
   }

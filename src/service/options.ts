@@ -7,6 +7,7 @@ import { DEFAULTS } from '../defaults.js';
 import { _describe, _integer, _options } from '../shared/validate.js';
 import { emailPepper } from '../email/hash.js';
 import { renderDefaultEmail, type RenderEmail } from '../email/message.js';
+import { renderDefaultNotice, type RenderNotice } from '../email/notice.js';
 import { _algorithmOption, _digitsOption, _EMAIL_DIGITS, _periodOption, _SECRET_BYTES, _windowOption } from '../shared/limits.js';
 import { _randomSource, type RandomSource } from '../shared/random.js';
 import type { TotpWindow } from '../otp/totp.js';
@@ -85,7 +86,7 @@ export interface TwoFactorOptions {
    * Called with the error when `mailer.send` throws; `sendEmailCode` then returns
    * `delivery-failed`. Default: `console.error('twofold: mailer.send failed; ...', error)`.
    */
-  onDeliveryError?: (error: unknown, context: { agentId: string }) => void;
+  onDeliveryError?: (error: unknown, context: { agentId: string; kind: 'code' | 'notice' }) => void;
   email?: ServiceEmailOptions;
   /**
    * Encrypts TOTP secrets at rest (e.g. `aesGcmSecretCipher`), with the agent id as context.
@@ -97,6 +98,19 @@ export interface TwoFactorOptions {
   throttle?: Partial<ThrottleConfig>;
   /** Compare-and-set attempts per operation before `STORAGE_CONFLICT`; default 8. */
   storageAttempts?: number;
+  /**
+   * Security notices to the agent (a method activated or removed, recovery codes generated or
+   * used, a lock, a suspension), sent with `mailer` after the change is saved. Needs `mailer`.
+   */
+  notices?: NoticeOptions;
+}
+
+/** Where and how security notices go (see docs/notices.md). */
+export interface NoticeOptions {
+  /** The agent's own address (not necessarily the email-2FA one); `null`: none known. */
+  addressOf(agentId: string): string | null | Promise<string | null>;
+  /** Replaces the default notice template. Escape whatever you put into `html`. */
+  renderNotice?: RenderNotice;
 }
 
 /**
@@ -132,6 +146,7 @@ export interface ServiceConfig {
   readonly cipher: SecretCipher | undefined;
   /** Compare-and-set attempts per operation. */
   readonly attempts: number;
+  readonly notices: { readonly addressOf: NoticeOptions['addressOf']; readonly renderNotice: RenderNotice } | undefined;
 }
 
 /**
@@ -224,6 +239,7 @@ export function resolveOptions(options: TwoFactorOptions): ServiceConfig {
   }
 
   const attempts = o.storageAttempts === undefined ? DEFAULTS.storage.maxAttempts : _integer('storageAttempts', o.storageAttempts, 1, 100);
+  const notices = _notices(o.notices, mailer);
 
   return Object.freeze({
     storage,
@@ -240,6 +256,7 @@ export function resolveOptions(options: TwoFactorOptions): ServiceConfig {
     email: Object.freeze({ digits: emailDigits, limits: Object.freeze(emailLimits), pepper, renderEmail }),
     cipher,
     attempts,
+    notices,
   });
 }
 
@@ -251,6 +268,17 @@ export function _readSettings(value: unknown): _CheckedSettings {
   return settings;
 }
 
+
+function _notices(value: unknown, mailer: Mailer | undefined): ServiceConfig['notices'] {
+  if (value === undefined) return undefined;
+  const n = _options('notices', value);
+  if (typeof n.addressOf !== 'function') throw new TypeError(`"notices.addressOf" expected a function, got ${_describe(n.addressOf)}`);
+  if (n.renderNotice !== undefined && typeof n.renderNotice !== 'function') {
+    throw new TypeError(`"notices.renderNotice" expected a function, got ${_describe(n.renderNotice)}`);
+  }
+  if (mailer === undefined) throw new TypeError('"notices" need a "mailer" to send them');
+  return Object.freeze({ addressOf: n.addressOf as NoticeOptions['addressOf'], renderNotice: (n.renderNotice as RenderNotice | undefined) ?? renderDefaultNotice });
+}
 
 /**
  * `throttle.maxConsecutiveFailures`: above `freeFailures` (else no lock would come first) and
