@@ -358,7 +358,7 @@ describe('delivery failure', () => {
     });
     h.mailer.failNext(1, error);
     expect(await h.tf.sendEmailCode('a', { to: ADDRESS })).toEqual({ ok: false, reason: 'delivery-failed' });
-    expect(seen).toEqual([[error, { agentId: 'a' }]]);
+    expect(seen).toEqual([[error, { agentId: 'a', kind: 'code' }]]);
     expect(stored(h.storage, 'a')!.emailChallenge).toBeNull();
   });
 });
