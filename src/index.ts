@@ -62,6 +62,7 @@ export type {
   UnlockResult,
 } from './service/types.js';
 export type {
+  NoticeOptions,
   ServiceEmailOptions,
   ServiceTotpOptions,
   SettingsSource,
@@ -69,7 +70,9 @@ export type {
 } from './service/options.js';
 export type {
   Clock,
+  EmailCodeMessage,
   EmailMessage,
+  EmailNoticeMessage,
   EmailPurpose,
   Mailer,
   RecordVersion,
@@ -84,6 +87,8 @@ export type {
 export { isEmailAddress } from './email/address.js';
 export { escapeHtml, renderDefaultEmail } from './email/message.js';
 export type { EmailTemplateInput, RenderEmail, RenderedEmail } from './email/message.js';
+export { NOTICE_TYPES, renderDefaultNotice } from './email/notice.js';
+export type { Notice, NoticeMethod, NoticeTemplateInput, NoticeType, RenderNotice, RenderedNotice } from './email/notice.js';
 export { aesGcmSecretCipher } from './aes-gcm.js';
 export type { AesGcmKey, AesGcmSecretCipher, AesGcmSecretCipherOptions } from './aes-gcm.js';
 export { checkRecord } from './record/parse.js';

@@ -5,12 +5,14 @@
  * @module twofold/memory
  */
 import type { AgentRecord } from './record/schema.js';
-import type { Clock, EmailMessage, Mailer, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
+import type { Clock, EmailCodeMessage, EmailMessage, EmailNoticeMessage, Mailer, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
 import { _describe, _instantMs, _integer } from './shared/validate.js';
 import { sameEmailAddress } from './email/address.js';
+import { NOTICE_TYPES } from './email/notice.js';
 
 export type { Clock, RecordVersion, StoredRecord, TwoFactorStorage } from './ports.js';
-export type { EmailMessage, EmailPurpose, Mailer } from './ports.js';
+export type { EmailCodeMessage, EmailMessage, EmailNoticeMessage, EmailPurpose, Mailer } from './ports.js';
+export type { Notice, NoticeType } from './email/notice.js';
 export type { AgentRecord } from './record/schema.js';
 
 interface _Slot {
@@ -128,6 +130,7 @@ export function manualClock(start: Date | number = 0): ManualClock {
  * await twoFactor.verifyEmailCode('agent-1', mailer.lastCode('ann@acme.test')!);
  *
  * mailer.failNext(); // the next send rejects: sendEmailCode returns 'delivery-failed'
+ * mailer.notices('ann@acme.test'); // the security notices to that address (see docs/notices.md)
  * ```
  */
 export class MemoryMailer implements Mailer {
@@ -174,14 +177,20 @@ export class MemoryMailer implements Mailer {
     this.#error = error;
   }
 
-  /** The code of the newest message to `to` (ASCII case ignored), or `undefined`. */
+  /** The code of the newest code message to `to` (ASCII case ignored; notices skipped), or `undefined`. */
   lastCode(to: string): string | undefined {
     const address = _address(to);
     for (let i = this.#sent.length - 1; i >= 0; i--) {
       const message = this.#sent[i]!;
-      if (sameEmailAddress(message.to, address)) return message.code;
+      if (message.kind === 'code' && sameEmailAddress(message.to, address)) return message.code;
     }
     return undefined;
+  }
+
+  /** Copies of the security notices sent to `to` (ASCII case ignored), oldest first. */
+  notices(to: string): EmailNoticeMessage[] {
+    const address = _address(to);
+    return this.#sent.filter((m): m is EmailNoticeMessage => m.kind === 'notice' && sameEmailAddress(m.to, address)).map(_copyNotice);
   }
 
   /** Copies of the messages sent to `to` (ASCII case ignored), oldest first. */
@@ -203,34 +212,54 @@ function _address(to: unknown): string {
   return to;
 }
 
-/** A deep copy of the {@link EmailMessage} fields (any other property is left behind). */
+/** A deep copy of the {@link EmailMessage} fields of its kind (any other property is left behind). */
+function _copyMessage<M extends EmailMessage>(m: M): M;
 function _copyMessage(m: EmailMessage): EmailMessage {
-  return {
-    to: m.to,
-    subject: m.subject,
-    text: m.text,
-    html: m.html,
-    code: m.code,
-    expiresAt: new Date(m.expiresAt.getTime()),
-    agentId: m.agentId,
-    purpose: m.purpose,
-  };
+  return m.kind === 'code' ? _copyCode(m) : _copyNotice(m);
 }
 
-/** A copy of the message's own fields, after checking their types. */
+function _copyCode(m: EmailCodeMessage): EmailCodeMessage {
+  const { kind, to, subject, text, html, code, agentId, purpose } = m;
+  return { kind, to, subject, text, html, code, expiresAt: new Date(m.expiresAt.getTime()), agentId, purpose };
+}
+
+function _copyNotice(m: EmailNoticeMessage): EmailNoticeMessage {
+  const { kind, to, subject, text, html, agentId, notice: n } = m;
+  const notice = { type: n.type, ...(n.method === undefined ? {} : { method: n.method }), byAdmin: n.byAdmin, at: new Date(n.at.getTime()) };
+  return { kind, to, subject, text, html, agentId, notice };
+}
+
+/** A copy of the message's own fields, after checking their types for its `kind`. */
 function _checkedMessage(message: unknown): EmailMessage {
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
     throw new TypeError(`"message" expected an EmailMessage, got ${_describe(message)}`);
   }
   const m = message as Record<string, unknown>;
-  for (const key of ['to', 'subject', 'text', 'html', 'code', 'agentId'] as const) {
+  if (m.kind !== 'code' && m.kind !== 'notice') throw new TypeError(`"message.kind" expected 'code' or 'notice', got ${_describe(m.kind)}`);
+  const strings = m.kind === 'code' ? (['to', 'subject', 'text', 'html', 'code', 'agentId'] as const) : (['to', 'subject', 'text', 'html', 'agentId'] as const);
+  for (const key of strings) {
     if (typeof m[key] !== 'string') throw new TypeError(`"message.${key}" expected a string, got ${_describe(m[key])}`);
   }
-  if (!(m.expiresAt instanceof Date) || Number.isNaN(m.expiresAt.getTime())) {
-    throw new TypeError(`"message.expiresAt" expected a valid Date, got ${_describe(m.expiresAt)}`);
-  }
+  if (m.kind === 'notice') return _copyNotice({ ...(m as unknown as EmailNoticeMessage), notice: _checkedNotice(m.notice) });
+  _validDate('message.expiresAt', m.expiresAt);
   if (m.purpose !== 'setup' && m.purpose !== 'login') {
     throw new TypeError(`"message.purpose" expected 'setup' or 'login', got ${_describe(m.purpose)}`);
   }
-  return _copyMessage(m as unknown as EmailMessage);
+  return _copyCode(m as unknown as EmailCodeMessage);
+}
+
+function _checkedNotice(notice: unknown): EmailNoticeMessage['notice'] {
+  if (notice === null || typeof notice !== 'object') throw new TypeError(`"message.notice" expected a Notice, got ${_describe(notice)}`);
+  const n = notice as Record<string, unknown>;
+  if (!(NOTICE_TYPES as readonly unknown[]).includes(n.type)) throw new TypeError(`"message.notice.type" expected a NoticeType, got ${_describe(n.type)}`);
+  if (n.method !== undefined && n.method !== 'totp' && n.method !== 'email' && n.method !== 'recovery') {
+    throw new TypeError(`"message.notice.method" expected 'totp', 'email', 'recovery' or undefined, got ${_describe(n.method)}`);
+  }
+  if (typeof n.byAdmin !== 'boolean') throw new TypeError(`"message.notice.byAdmin" expected a boolean, got ${_describe(n.byAdmin)}`);
+  _validDate('message.notice.at', n.at);
+  return n as unknown as EmailNoticeMessage['notice'];
+}
+
+function _validDate(name: string, value: unknown): void {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`"${name}" expected a valid Date, got ${_describe(value)}`);
 }

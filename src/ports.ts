@@ -5,6 +5,7 @@
  * @module
  */
 import type { EmailPurpose } from './email/message.js';
+import type { Notice } from './email/notice.js';
 import type { AgentRecord } from './record/schema.js';
 
 export type { EmailPurpose } from './email/message.js';
@@ -60,11 +61,12 @@ export interface Clock {
 }
 
 /**
- * One email carrying a one-time code. `to`, `subject`, `text` and `html` are what to send;
- * `code`, `expiresAt`, `agentId` and `purpose` are there for custom templates and tests.
- * The `html` has every interpolated value escaped.
+ * One email carrying a one-time code (`kind: 'code'`). `to`, `subject`, `text` and `html` are
+ * what to send; `code`, `expiresAt`, `agentId` and `purpose` are there for custom templates and
+ * tests. The `html` has every interpolated value escaped.
  */
-export interface EmailMessage {
+export interface EmailCodeMessage {
+  kind: 'code';
   to: string;
   subject: string;
   text: string;
@@ -76,9 +78,32 @@ export interface EmailMessage {
 }
 
 /**
+ * One security notice (`kind: 'notice'`): the agent is told that their 2FA changed (see
+ * docs/notices.md). `notice` holds the facts for custom templates and tests; it carries no
+ * code, secret, token or address. The `html` has every interpolated value escaped.
+ */
+export interface EmailNoticeMessage {
+  kind: 'notice';
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  agentId: string;
+  notice: Notice;
+}
+
+/**
+ * What the service asks a {@link Mailer} to send: a code or a notice, told apart by `kind`.
+ * A mailer that only relays `to`, `subject`, `text` and `html` needs no change; one that
+ * reads `code` must check `kind === 'code'` first.
+ */
+export type EmailMessage = EmailCodeMessage | EmailNoticeMessage;
+
+/**
  * Sends email. The host implements it on its mail service; `twofold/memory` has a
  * `MemoryMailer` for tests. Resolve when the message is accepted for delivery; throw (reject)
- * when it is not: the service then returns `delivery-failed` and restores the record.
+ * when it is not: for a code the service then returns `delivery-failed` and restores the
+ * record; for a notice it reports the error to `onDeliveryError` and the change stands.
  */
 export interface Mailer {
   send(message: EmailMessage): Promise<void>;
@@ -122,7 +147,10 @@ export type TwoFactorEventType =
   | 'admin.totp.provisioned'
   | 'admin.enforced.changed'
   | 'admin.removed'
-  | 'admin.unlocked';
+  | 'admin.unlocked'
+  | 'recovery.generated'
+  | 'recovery.used'
+  | 'recovery.failed';
 
 /**
  * An audit event, emitted after the change it describes is saved (or, for a refused attempt,
@@ -132,7 +160,7 @@ export interface TwoFactorEvent {
   type: TwoFactorEventType;
   agentId: string;
   /** The method involved, when there is one. */
-  method?: 'totp' | 'email';
+  method?: 'totp' | 'email' | 'recovery';
   /** When it happened, by the service's clock. */
   at: Date;
   /** `success` for a completed change or verification, `failure` for a wrong or refused one. */

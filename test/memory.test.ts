@@ -1,14 +1,15 @@
 // twofold/memory (src/memory.ts): MemoryMailer (copies, armed failures, lookups by address,
-// argument checks), manualClock and MemoryStorage.
+// codes and notices told apart by kind, argument checks), manualClock and MemoryStorage.
 import { describe, expect, it } from 'vitest';
-import { MemoryMailer, MemoryStorage, manualClock, type EmailMessage } from '../src/memory.js';
+import { MemoryMailer, MemoryStorage, manualClock, type EmailCodeMessage, type EmailMessage, type EmailNoticeMessage } from '../src/memory.js';
 import { emptyRecord } from '../src/record/schema.js';
 import { BAD_TIMES, BAD_VALUES } from './_bad-inputs.js';
 
 let n = 0;
-function message(patch: Partial<EmailMessage> = {}): EmailMessage {
+function message(patch: Partial<EmailCodeMessage> = {}): EmailCodeMessage {
   n++;
   return {
+    kind: 'code',
     to: 'ann@example.com',
     subject: 'Acme Help: your sign-in code',
     text: `code ${n}`,
@@ -19,6 +20,14 @@ function message(patch: Partial<EmailMessage> = {}): EmailMessage {
     purpose: 'login',
     ...patch,
   };
+}
+
+/** What a mailer holds, read as code messages (these tests send no notices there). */
+const codes = (messages: EmailMessage[]) => messages as EmailCodeMessage[];
+
+function notice(patch: Partial<EmailNoticeMessage> = {}): EmailNoticeMessage {
+  const facts = { type: 'locked', byAdmin: false, at: new Date(1_700_000_000_000) } as const;
+  return { kind: 'notice', to: 'ann@example.com', subject: 'Acme Help: locked', text: 'notice', html: '<p>notice</p>', agentId: 'agent-1', notice: facts, ...patch };
 }
 
 describe('MemoryMailer', () => {
@@ -41,30 +50,66 @@ describe('MemoryMailer', () => {
     m.expiresAt.setTime(0);
     await sending;
     m.to = 'eve@evil.test';
-    expect(mailer.sent[0]!.code).toBe('111111');
+    expect(codes(mailer.sent)[0]!.code).toBe('111111');
     expect(mailer.sent[0]!.to).toBe('ann@example.com');
-    expect(mailer.sent[0]!.expiresAt.getTime()).toBe(expiresAt);
+    expect(codes(mailer.sent)[0]!.expiresAt.getTime()).toBe(expiresAt);
   });
 
   it('mutating what `sent`, `messagesTo` return changes nothing recorded', async () => {
     const mailer = new MemoryMailer();
     await mailer.send(message({ code: '222222' }));
-    const read = mailer.sent;
+    const read = codes(mailer.sent);
     read[0]!.code = 'x';
     read[0]!.expiresAt.setTime(0);
     read.length = 0;
-    mailer.messagesTo('ann@example.com')[0]!.code = 'y';
+    codes(mailer.messagesTo('ann@example.com'))[0]!.code = 'y';
     expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]!.code).toBe('222222');
-    expect(mailer.sent[0]!.expiresAt.getTime()).not.toBe(0);
+    expect(codes(mailer.sent)[0]!.code).toBe('222222');
+    expect(codes(mailer.sent)[0]!.expiresAt.getTime()).not.toBe(0);
   });
 
   it('keeps only EmailMessage fields', async () => {
     const mailer = new MemoryMailer();
     await mailer.send({ ...message(), extra: { nested: true } } as EmailMessage);
     expect(Object.keys(mailer.sent[0]!).sort()).toEqual(
-      ['agentId', 'code', 'expiresAt', 'html', 'purpose', 'subject', 'text', 'to'],
+      ['agentId', 'code', 'expiresAt', 'html', 'kind', 'purpose', 'subject', 'text', 'to'],
     );
+  });
+
+  it('keeps only the fields of a notice, and of its facts', async () => {
+    const mailer = new MemoryMailer();
+    await mailer.send(notice({ code: '123456', notice: { type: 'method-removed', method: 'email', byAdmin: true, at: new Date(5), secret: 'x' } } as never));
+    const [m] = mailer.sent as EmailNoticeMessage[];
+    expect(Object.keys(m!).sort()).toEqual(['agentId', 'html', 'kind', 'notice', 'subject', 'text', 'to']);
+    expect(m!.notice).toEqual({ type: 'method-removed', method: 'email', byAdmin: true, at: new Date(5) });
+  });
+
+  it('lastCode skips notices; notices(to) lists only the notices to that address, ignoring ASCII case', async () => {
+    const mailer = new MemoryMailer();
+    await mailer.send(message({ code: '111111' }));
+    await mailer.send(notice({ notice: { type: 'locked', byAdmin: false, at: new Date(1) } }));
+    await mailer.send(notice({ to: 'bob@example.com' }));
+    await mailer.send(notice({ to: 'ANN@example.com', notice: { type: 'suspended', byAdmin: false, at: new Date(2) } }));
+    expect(mailer.lastCode('ann@example.com')).toBe('111111');
+    expect(mailer.notices('ann@example.com').map((m) => m.notice.type)).toEqual(['locked', 'suspended']);
+    expect(mailer.notices('Bob@Example.com')).toHaveLength(1);
+    expect(mailer.notices('carol@example.com')).toEqual([]);
+    expect(mailer.messagesTo('ann@example.com').map((m) => m.kind)).toEqual(['code', 'notice', 'notice']);
+    // Only notices: no code at all.
+    const only = new MemoryMailer();
+    await only.send(notice());
+    expect(only.lastCode('ann@example.com')).toBeUndefined();
+  });
+
+  it('mutating a notice after sending, or what notices(to) returns, changes nothing recorded', async () => {
+    const [mailer, m] = [new MemoryMailer(), notice()];
+    await mailer.send(m);
+    m.notice.at.setTime(0);
+    m.notice.type = 'suspended';
+    const read = mailer.notices('ann@example.com')[0]!;
+    read.notice.at.setTime(0);
+    read.subject = 'x';
+    expect(mailer.notices('ann@example.com')[0]).toEqual(notice());
   });
 
   it('send is asynchronous', async () => {
@@ -98,7 +143,7 @@ describe('MemoryMailer', () => {
     mailer.failNext(3);
     const settled = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => mailer.send(message({ code: String(200_000 + i) }))));
     expect(settled.map((s) => s.status)).toEqual([...new Array(3).fill('rejected'), ...new Array(7).fill('fulfilled')]);
-    expect(mailer.sent.map((m) => m.code)).toEqual(Array.from({ length: 7 }, (_, i) => String(200_003 + i)));
+    expect(codes(mailer.sent).map((m) => m.code)).toEqual(Array.from({ length: 7 }, (_, i) => String(200_003 + i)));
   });
 
   it('failNext with a custom error rejects with that error', async () => {
@@ -131,7 +176,7 @@ describe('MemoryMailer', () => {
     expect(mailer.lastCode('ANN@EXAMPLE.COM')).toBe('333333');
     expect(mailer.lastCode('bob@example.com')).toBe('444444');
     expect(mailer.lastCode('carol@example.com')).toBeUndefined();
-    expect(mailer.messagesTo('ann@example.com').map((m) => m.code)).toEqual(['111111', '333333']);
+    expect(codes(mailer.messagesTo('ann@example.com')).map((m) => m.code)).toEqual(['111111', '333333']);
     expect(mailer.messagesTo('carol@example.com')).toEqual([]);
   });
 
@@ -171,6 +216,7 @@ describe('MemoryMailer', () => {
       const mailer = new MemoryMailer();
       expect(() => mailer.lastCode(value as never)).toThrow(TypeError);
       expect(() => mailer.messagesTo(value as never)).toThrow(TypeError);
+      expect(() => mailer.notices(value as never)).toThrow(TypeError);
     },
   );
 
@@ -182,6 +228,15 @@ describe('MemoryMailer', () => {
     ['expiresAt a number', { ...message(), expiresAt: 1 }],
     ['expiresAt invalid', { ...message(), expiresAt: new Date('nope') }],
     ['purpose unknown', { ...message(), purpose: 'reset' }],
+    ['kind missing', { ...message(), kind: undefined }],
+    ['kind unknown', { ...message(), kind: 'letter' }],
+    ['a code without its code (kind notice fields)', { ...notice(), kind: 'code' }],
+    ['a notice without notice', { ...notice(), notice: undefined }],
+    ['a notice with agentId missing', { ...notice(), agentId: undefined }],
+    ['notice.type unknown', notice({ notice: { type: 'password-changed', byAdmin: false, at: new Date(1) } as never })],
+    ['notice.method unknown', notice({ notice: { type: 'method-removed', method: 'sms', byAdmin: false, at: new Date(1) } as never })],
+    ['notice.byAdmin not a boolean', notice({ notice: { type: 'locked', byAdmin: 'no', at: new Date(1) } as never })],
+    ['notice.at invalid', notice({ notice: { type: 'locked', byAdmin: false, at: new Date('nope') } })],
   ])('send rejects a malformed message (%s) with a TypeError and records nothing', async (_, value) => {
     const mailer = new MemoryMailer();
     await expect(mailer.send(value as never)).rejects.toThrow(TypeError);

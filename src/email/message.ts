@@ -77,22 +77,34 @@ export function renderDefaultEmail(input: EmailTemplateInput): RenderedEmail {
   const unexpected = `If you did not try to ${login ? 'sign in' : 'set up 2FA'}, ignore this email and tell your admin.`;
 
   const text = [intro, '', `    ${code}`, '', use, '', support, '', unexpected, ''].join('\n');
-  const p = (content: string, style = '') => `<p style="margin:0 0 16px${style}">${content}</p>`;
-  const html = [
+  const html = _htmlEmail(subject, [
+    [intro],
+    [code, ';font-family:Menlo,Consolas,monospace;font-size:32px;font-weight:bold;letter-spacing:4px'],
+    [use],
+    [support],
+    [unexpected, _SMALL_STYLE],
+  ]);
+  return { subject, text, html };
+}
+
+/** @internal The style of a closing, quieter paragraph. */
+export const _SMALL_STYLE = ';color:#555555;font-size:14px';
+
+/**
+ * @internal A plain HTML email: `subject` as its title, one `<p>` per paragraph, each given as
+ * `[text, extra style?]`. Every text is escaped here, so no caller can forget to.
+ */
+export function _htmlEmail(subject: string, paragraphs: ReadonlyArray<readonly [string, string?]>): string {
+  return [
     '<!doctype html>',
     '<html lang="en">',
     `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(subject)}</title></head>`,
     `<body style="${BODY_STYLE}">`,
-    p(escapeHtml(intro)),
-    p(escapeHtml(code), ';font-family:Menlo,Consolas,monospace;font-size:32px;font-weight:bold;letter-spacing:4px'),
-    p(escapeHtml(use)),
-    p(escapeHtml(support)),
-    p(escapeHtml(unexpected), ';color:#555555;font-size:14px'),
+    ...paragraphs.map(([content, style = '']) => `<p style="margin:0 0 16px${style}">${escapeHtml(content)}</p>`),
     '</body>',
     '</html>',
     '',
   ].join('\n');
-  return { subject, text, html };
 }
 
 /**
@@ -112,7 +124,7 @@ export function escapeHtml(text: string): string {
 const _HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** @internal Control characters and line separators become single spaces (header safety). */
-function _oneLine(text: string): string {
+export function _oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 }
 

@@ -115,7 +115,7 @@ export async function sendEmailCode(config: ServiceConfig, agentIdRaw: string, o
     throw templateError; // a template bug is the host's to see, not a delivery failure
   }
   try {
-    await mailer.send({ ...message, to: challenge.address, code, expiresAt, agentId, purpose: challenge.purpose });
+    await mailer.send({ kind: 'code', ...message, to: challenge.address, code, expiresAt, agentId, purpose: challenge.purpose });
   } catch (error) {
     _reportDelivery(config, error, agentId);
     // The event is due whether or not the undo works: the send was attempted and failed.

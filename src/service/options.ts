@@ -83,8 +83,10 @@ export interface TwoFactorOptions {
   /** Sends email codes; required once Email 2FA is switched on. */
   mailer?: Mailer;
   /**
-   * Called with the error when `mailer.send` throws; `sendEmailCode` then returns
-   * `delivery-failed`. Default: `console.error('twofold: mailer.send failed; ...', error)`.
+   * Called with the error when `mailer.send` throws: for a code (`kind: 'code'`),
+   * `sendEmailCode` then returns `delivery-failed`; for a security notice (`kind: 'notice'`,
+   * also when `notices.addressOf` or the template throws) the change stands. Default:
+   * `console.error('twofold: mailer.send failed; the code was not sent', error)` (or notice).
    */
   onDeliveryError?: (error: unknown, context: { agentId: string; kind: 'code' | 'notice' }) => void;
   email?: ServiceEmailOptions;
@@ -214,7 +216,7 @@ export function resolveOptions(options: TwoFactorOptions): ServiceConfig {
   if (o.onDeliveryError !== undefined && typeof o.onDeliveryError !== 'function') throw new TypeError('"onDeliveryError" expected a function');
   const onDeliveryError =
     (o.onDeliveryError as TwoFactorOptions['onDeliveryError']) ??
-    ((error: unknown) => console.error('twofold: mailer.send failed; the code was not sent', error));
+    ((error: unknown, context: { kind: 'code' | 'notice' }) => console.error(`twofold: mailer.send failed; the ${context.kind} was not sent`, error));
   const em = _options('email', o.email);
   const D = DEFAULTS.email;
   const emailDigits = em.digits === undefined ? D.digits : _integer('email.digits', em.digits, _EMAIL_DIGITS.min, _EMAIL_DIGITS.max);

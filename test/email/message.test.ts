@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderDefaultEmail, type EmailTemplateInput } from '../../src/email/message.js';
 import { BAD_VALUES } from '../_bad-inputs.js';
+import { visible } from './_visible.js';
 
 const base: EmailTemplateInput = {
   code: '048213',
@@ -13,16 +14,6 @@ const base: EmailTemplateInput = {
   agentId: 'agent-7',
 };
 const render = (patch: Partial<EmailTemplateInput> = {}) => renderDefaultEmail({ ...base, ...patch });
-/** The HTML with tags removed and the five entities decoded: what a reader sees. */
-const visible = (html: string) =>
-  html
-    .replace(/<head>.*?<\/head>/s, '')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
 
 describe('renderDefaultEmail', () => {
   it.each(['login', 'setup'] as const)('%s: code, validity, support warning and advice in text and html', (purpose) => {

@@ -12,7 +12,7 @@ import { MemoryMailer, MemoryStorage, manualClock } from '../../src/memory.js';
 import type { AgentRecord, EmailMessage, EmailTemplateInput, Mailer } from '../../src/index.js';
 import { emptyRecord } from '../../src/record/schema.js';
 import {
-  ADDRESS, BOTH, COOLDOWN_MS, EMAIL_ONLY, HOUR_MS, T0, TOTP_ONLY, createTwoFactor, emailHarness, enroll, enrollEmail, now, otherCode, sendCode, stored, type EmailHarness,
+  ADDRESS, BOTH, COOLDOWN_MS, EMAIL_ONLY, HOUR_MS, T0, TOTP_ONLY, createTwoFactor, emailHarness, enroll, enrollEmail, now, otherCode, sendCode, stored, type EmailHarness, codeOf,
 } from '../support/harness.js';
 
 const TTL_MS = 10 * 60_000;
@@ -28,10 +28,10 @@ describe('set-up by email', () => {
     expect(await h.tf.sendEmailCode('a', { to: ADDRESS })).toEqual({ ok: true, purpose: 'setup', expiresAt: new Date(T0 + TTL_MS) });
     const [mail] = h.mailer.sent;
     expect(mail).toMatchObject({ to: ADDRESS, purpose: 'setup', agentId: 'a', expiresAt: new Date(T0 + TTL_MS) });
-    expect(mail!.code).toMatch(/^[0-9]{6}$/);
-    expect(mail!.text).toContain(mail!.code);
-    expect(mail!.html).toContain(mail!.code);
-    expect(mail!.subject).not.toContain(mail!.code);
+    expect(codeOf(mail)).toMatch(/^[0-9]{6}$/);
+    expect(mail!.text).toContain(codeOf(mail));
+    expect(mail!.html).toContain(codeOf(mail));
+    expect(mail!.subject).not.toContain(codeOf(mail));
 
     // Outstanding, not yet enrolled.
     let status = await h.tf.status('a');
@@ -44,7 +44,7 @@ describe('set-up by email', () => {
     expect(stored(h.storage, 'a')!.emailSends).toEqual([T0]);
 
     h.clock.advance(90_000);
-    expect(await h.tf.verifyEmailCode('a', mail!.code)).toEqual({ ok: true, method: 'email', purpose: 'setup' });
+    expect(await h.tf.verifyEmailCode('a', codeOf(mail))).toEqual({ ok: true, method: 'email', purpose: 'setup' });
     status = await h.tf.status('a');
     expect(status.enrolled).toEqual(['email']);
     expect(status.email).toEqual({ address: ADDRESS, enrolledAt: new Date(T0 + 90_000), lastUsedAt: new Date(T0 + 90_000) });
@@ -54,7 +54,7 @@ describe('set-up by email', () => {
     expect(await h.tf.policy('a')).toMatchObject({ action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: ['email'] });
 
     // Single use.
-    expect(await h.tf.verifyEmailCode('a', mail!.code)).toEqual({ ok: false, reason: 'no-challenge' });
+    expect(await h.tf.verifyEmailCode('a', codeOf(mail))).toEqual({ ok: false, reason: 'no-challenge' });
   });
 
   it('with Email 2FA only and "require": the policy asks for email set-up, then for email verification', async () => {
@@ -84,9 +84,9 @@ describe('login by email', () => {
     const mail = h.mailer.sent.at(-1)!;
     expect(mail).toMatchObject({ to: ADDRESS, purpose: 'login' });
     h.clock.advance(5_000);
-    expect(await h.tf.verifyEmailCode('a', mail.code)).toEqual({ ok: true, method: 'email', purpose: 'login' });
+    expect(await h.tf.verifyEmailCode('a', codeOf(mail))).toEqual({ ok: true, method: 'email', purpose: 'login' });
     expect((await h.tf.status('a')).email).toEqual({ address: ADDRESS, enrolledAt: new Date(T0), lastUsedAt: new Date(now(h)) });
-    expect(await h.tf.verifyEmailCode('a', mail.code)).toEqual({ ok: false, reason: 'no-challenge' });
+    expect(await h.tf.verifyEmailCode('a', codeOf(mail))).toEqual({ ok: false, reason: 'no-challenge' });
   });
 
   it('the address is compared ignoring ASCII case, and the mail goes to the enrolled spelling', async () => {
@@ -324,7 +324,7 @@ describe('delivery failure', () => {
     await enroll(h, 'a'); // an existing record with a TOTP factor
     expect(await h.tf.sendEmailCode('a', { to: ADDRESS, sessionVerified: true })).toEqual({ ok: false, reason: 'delivery-failed' });
     expect(captured).toHaveLength(1);
-    expect(await h.tf.verifyEmailCode('a', captured[0]!.code)).toEqual({ ok: false, reason: 'no-challenge' });
+    expect(await h.tf.verifyEmailCode('a', codeOf(captured[0]))).toEqual({ ok: false, reason: 'no-challenge' });
     expect((await h.tf.status('a')).email).toBeNull();
   });
 
@@ -430,7 +430,7 @@ describe('the pepper', () => {
     expect(p.salt).toBeNull();
     expect(p.hash).toBe(createHmac('sha256', PEPPER).update(code).digest('hex'));
     expect(s.salt).toMatch(/^[0-9a-f]{32}$/);
-    const plainCode = plain.mailer.sent[0]!.code;
+    const plainCode = codeOf(plain.mailer.sent[0]);
     expect(s.hash).toBe(createHash('sha256').update(Buffer.from(s.salt!, 'hex')).update(plainCode).digest('hex'));
     // The same code hashed without the pepper gives another digest.
     expect(createHash('sha256').update(Buffer.from(s.salt!, 'hex')).update(code).digest('hex')).not.toBe(p.hash);
@@ -484,9 +484,9 @@ describe('renderEmail', () => {
     await sendCode(h, 'a');
     const mail = h.mailer.sent[0]!;
     expect(inputs).toEqual([
-      { code: mail.code, expiresAt: new Date(T0 + 5 * 60_000), validForMs: 5 * 60_000, purpose: 'setup', issuer: 'Acme Help', to: ADDRESS, agentId: 'a' },
+      { code: codeOf(mail), expiresAt: new Date(T0 + 5 * 60_000), validForMs: 5 * 60_000, purpose: 'setup', issuer: 'Acme Help', to: ADDRESS, agentId: 'a' },
     ]);
-    expect(mail).toMatchObject({ subject: 'Your code', text: `code=${mail.code}`, html: `<b>${mail.code}</b>`, to: ADDRESS });
+    expect(mail).toMatchObject({ subject: 'Your code', text: `code=${codeOf(mail)}`, html: `<b>${codeOf(mail)}</b>`, to: ADDRESS });
   });
 
   it('a template that throws: the send rejects with its error, no mail, the record is back as it was', async () => {

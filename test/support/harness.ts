@@ -7,7 +7,7 @@
  */
 import { expect } from 'vitest';
 import { MemoryMailer, MemoryStorage, manualClock, type ManualClock } from '../../src/memory.js';
-import { TwoFactorError, createTwoFactor, totp, verifyTotp, type AgentRecord, type PolicySettings, type TwoFactor, type TwoFactorEvent, type TwoFactorOptions } from '../../src/index.js';
+import { TwoFactorError, createTwoFactor, totp, verifyTotp, type AgentRecord, type EmailMessage, type PolicySettings, type TwoFactor, type TwoFactorEvent, type TwoFactorOptions } from '../../src/index.js';
 
 /** Re-exported for the tests of createTwoFactor itself (options, storages on real servers, docs examples). */
 export { createTwoFactor };
@@ -162,7 +162,13 @@ export async function sendCode(h: EmailHarness, agentId: string, to = ADDRESS, o
   if (!result.ok) throw new Error(`sendEmailCode refused: ${result.reason}`);
   const sent = h.mailer.sent;
   expect(sent).toHaveLength(before + 1);
-  return sent.at(-1)!.code;
+  return codeOf(sent.at(-1));
+}
+
+/** The code a message carries; throws for a notice (or nothing), so a test never reads one as a code. */
+export function codeOf(message: EmailMessage | undefined): string {
+  if (message?.kind !== 'code') throw new Error(`expected a code message, got ${message === undefined ? 'none' : `a ${message.kind}`}`);
+  return message.code;
 }
 
 /**
