@@ -46,6 +46,23 @@ export const DEFAULTS = deepFreeze({
     resendCooldownMs: 60_000,
     maxSendsPerHour: 5,
   },
+  recovery: {
+    /** Codes per set; generating again replaces the whole set. */
+    count: 10,
+    /** Base32 characters per code: 50 bits (NIST SP 800-63B §5.1.2.1 asks for at least 20). */
+    length: 10,
+    /**
+     * scrypt parameters for sets stored without a pepper (NIST SP 800-63B §5.1.2.2: look-up
+     * secrets under 112 bits are salted and hashed with a key-derivation function). 16 MiB and
+     * about 0.1 s per check on a server core; each set stores the parameters it was made with.
+     */
+    scrypt: { N: 2 ** 14, r: 8, p: 1, dkLen: 32 },
+  },
+  /**
+   * How recent the agent's last successful 2FA check must be for a call that relies on
+   * `sessionVerified` (adding a method, new recovery codes): 10 minutes, like GitHub's sudo mode.
+   */
+  verifiedWindowMs: 10 * 60_000,
   storage: {
     /** Compare-and-set attempts per operation before `STORAGE_CONFLICT`. */
     maxAttempts: 8,

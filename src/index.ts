@@ -47,6 +47,8 @@ export { createTwoFactor } from './service/create.js';
 export type {
   AdminActor,
   BeginTotpSetupResult,
+  GenerateRecoveryCodesResult,
+  RecoveryCheckResult,
   EmailCheckResult,
   LockedResult,
   ProvisionTotpResult,
@@ -96,6 +98,7 @@ export { RECORD_SCHEMA } from './record/schema.js';
 export type {
   AgentRecord,
   DroppedSetupRecord,
+  RecoveryRecord,
   EmailChallengeRecord,
   EmailFactorRecord,
   ThrottleRecord,

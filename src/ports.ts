@@ -173,4 +173,6 @@ export interface TwoFactorEvent {
   actor?: string;
   /** On `admin.*` events: why, as the admin gave it (`reason` of the call). */
   actorReason?: string;
+  /** On `recovery.generated` and `recovery.used`: how many recovery codes are left. */
+  remaining?: number;
 }

@@ -18,6 +18,7 @@ export interface _CheckedAgent {
   readonly enrolled: ReadonlySet<Method>;
   readonly graceStartedMs: number | undefined;
   readonly suspended: boolean;
+  readonly recoveryCode: boolean;
 }
 
 function _checkAgent(value: unknown): _CheckedAgent {
@@ -35,7 +36,8 @@ function _checkAgent(value: unknown): _CheckedAgent {
   // `null` (as `status()` and JSON say it) and absent both mean: not started.
   const graceStartedMs = graceStartedAt === undefined || graceStartedAt === null ? undefined : _date('agent.graceStartedAt', graceStartedAt);
   const suspended = agent.suspended === undefined ? false : _boolean('agent.suspended', agent.suspended);
-  return { enforced, enrolled: methods, graceStartedMs, suspended };
+  const recoveryCode = agent.recoveryCode === undefined ? false : _boolean('agent.recoveryCode', agent.recoveryCode);
+  return { enforced, enrolled: methods, graceStartedMs, suspended, recoveryCode };
 }
 
 function _checkSettingsOrThrow(value: unknown): _CheckedSettings {
@@ -112,7 +114,7 @@ export function _evaluateChecked(settings: _CheckedSettings, agent: _CheckedAgen
 
   // Rule 2: an enrolled method counts only while its service is on.
   const usable = _list((m) => isAllowed(m) && agent.enrolled.has(m));
-  if (usable) return { action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: usable, suspended: agent.suspended };
+  if (usable) return { action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: usable, suspended: agent.suspended, recoveryCode: agent.recoveryCode };
 
   // Rule 3: the per-agent toggle has no grace period.
   if (agent.enforced) return { action: 'enforce', next: 'setup', reason: 'agent-enforced', setupMethods: allowed };

@@ -53,6 +53,8 @@ export interface PolicyAgent {
    * so a login page can say so instead of asking for a code that will be refused.
    */
   readonly suspended?: boolean;
+  /** The agent has recovery codes left that can be checked (absent: false). Reported on `next: 'verify'`. */
+  readonly recoveryCode?: boolean;
 }
 
 /** The argument of {@link evaluatePolicy}. */
@@ -109,6 +111,11 @@ export interface EnforceVerifyDecision {
   readonly verifyMethods: MethodList;
   /** Every verification is refused until an admin unlocks: show that, not a code form. */
   readonly suspended: boolean;
+  /**
+   * A recovery code can be used instead (`verifyRecoveryCode`): offer "use a recovery code".
+   * Recovery is never listed in `verifyMethods`: it is a way back, not a method.
+   */
+  readonly recoveryCode: boolean;
 }
 
 /**

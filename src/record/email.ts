@@ -104,5 +104,5 @@ export function withEmailCodeAccepted(record: AgentRecord, now: number, supersed
     ? { address: challenge.address, enrolledAt: now, lastUsedAt: now }
     : { ...record.email!, lastUsedAt: now };
   const base = enrolling ? withMethodActivated(record, 'email', supersedeTotp) : record;
-  return withThrottleReset({ ...base, email, emailChallenge: null, updatedAt: now }, now);
+  return withThrottleReset({ ...base, email, emailChallenge: null, lastVerifiedAt: now, updatedAt: now }, now);
 }

@@ -75,6 +75,20 @@ const CHALLENGE_FIELDS_V1: Record<string, _Check> = {
 };
 const CHALLENGE_FIELDS: Record<string, _Check> = { ...CHALLENGE_FIELDS_V1, sessionVerified: _bool };
 
+const RECOVERY_FIELDS: Record<string, _Check> = {
+  createdAt: _time,
+  digests: (v) => Array.isArray(v) && v.length <= 100 && v.every(_hex(64)),
+  kdf: _oneOfValues('hmac', 'scrypt'),
+  pepperId: (v) => v === null || _hex(16)(v),
+  salt: (v) => v === null || _hex(32)(v),
+  scrypt: (v) =>
+    v === null ||
+    (_isObject(v) && _intIn(2, 2 ** 20)(v.N) && _intIn(1, 64)(v.r) && _intIn(1, 16)(v.p) && _intIn(16, 64)(v.dkLen)),
+  failures: _count,
+  lockedUntil: _timeOrNull,
+  lastFailureAt: _timeOrNull,
+};
+
 const THROTTLE_FIELDS_V1: Record<string, _Check> = { failures: _count, lockedUntil: _timeOrNull, lastFailureAt: _timeOrNull };
 const THROTTLE_FIELDS: Record<string, _Check> = { ...THROTTLE_FIELDS_V1, suspendedAt: _timeOrNull };
 
@@ -129,7 +143,18 @@ function _checkV2(value: Record<string, unknown>): AgentRecord {
   _list(value.droppedTotpSetups, 'record.droppedTotpSetups', DROPPED_FIELDS, 8);
   _nullable(value.emailChallenge, 'record.emailChallenge', CHALLENGE_FIELDS);
   _fields(value.throttle, 'record.throttle', THROTTLE_FIELDS);
-  return value as unknown as AgentRecord;
+  // Fields added to schema 2 later are optional: absent means empty.
+  const recovery = value.recovery ?? null;
+  _nullable(recovery, 'record.recovery', RECOVERY_FIELDS);
+  const r = recovery as AgentRecord['recovery'];
+  if (r !== null && (r.kdf === 'hmac' ? r.pepperId === null : r.salt === null || r.scrypt === null)) {
+    throw _invalid('record.recovery', `complete for ${r.kdf}`);
+  }
+  const lastVerifiedAt = value.lastVerifiedAt ?? null;
+  if (!_timeOrNull(lastVerifiedAt)) throw _invalid('record.lastVerifiedAt', 'a time or null');
+  // A record that has every field is returned as it is; one written before a field existed gets it.
+  if ('recovery' in value && 'lastVerifiedAt' in value) return value as unknown as AgentRecord;
+  return { ...(value as unknown as AgentRecord), recovery: r, lastVerifiedAt: lastVerifiedAt as number | null };
 }
 
 /**
@@ -163,6 +188,8 @@ function _upgradeV1(value: Record<string, unknown>): AgentRecord {
     emailChallenge: challenge === null ? null : { ...challenge, sessionVerified: challenge.purpose === 'setup' && totp !== null },
     emailSends: value.emailSends as number[],
     throttle: { failures: throttle.failures, lockedUntil: throttle.lockedUntil, lastFailureAt: throttle.lastFailureAt, suspendedAt: null },
+    recovery: null,
+    lastVerifiedAt: null,
     updatedAt: value.updatedAt as number,
   };
 }

@@ -98,6 +98,26 @@ export interface ThrottleRecord {
   suspendedAt: number | null;
 }
 
+/**
+ * The agent's recovery codes: only digests, of the codes still unused. Their own failure
+ * counter runs on the same lock schedule as the shared throttle, but never suspends.
+ */
+export interface RecoveryRecord {
+  createdAt: number;
+  /** Hex digests of the unused codes. */
+  digests: string[];
+  /** `hmac`: HMAC-SHA-256 under the pepper whose fingerprint is `pepperId`; `scrypt`: with `salt` and `scrypt`. */
+  kdf: 'hmac' | 'scrypt';
+  pepperId: string | null;
+  /** Hex salt of the set (scrypt). */
+  salt: string | null;
+  /** The scrypt parameters the set was made with, so a later change of defaults keeps it checkable. */
+  scrypt: { N: number; r: number; p: number; dkLen: number } | null;
+  failures: number;
+  lockedUntil: number | null;
+  lastFailureAt: number | null;
+}
+
 /** Everything twofold stores about one agent. */
 export interface AgentRecord {
   schema: number;
@@ -116,6 +136,13 @@ export interface AgentRecord {
   /** Send times of email codes within the last hour, oldest first. */
   emailSends: number[];
   throttle: ThrottleRecord;
+  /** Recovery codes (schema 2, optional: absent means none). */
+  recovery: RecoveryRecord | null;
+  /**
+   * The last successful 2FA check (TOTP, email or recovery code, or a set-up confirmation);
+   * calls that rely on `sessionVerified` need it to be recent. Schema 2, optional: absent is null.
+   */
+  lastVerifiedAt: number | null;
   updatedAt: number;
 }
 
@@ -135,6 +162,8 @@ export function emptyRecord(now: number): AgentRecord {
     emailChallenge: null,
     emailSends: [],
     throttle: { ...CLEAR_THROTTLE },
+    recovery: null,
+    lastVerifiedAt: null,
     updatedAt: now,
   };
 }

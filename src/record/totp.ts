@@ -59,6 +59,7 @@ export function withTotpConfirmed(
       driftSteps: accepted.driftSteps,
       lastUsedAt: now,
     },
+    lastVerifiedAt: now,
     updatedAt: now,
   };
   return withThrottleReset(next, now);
@@ -74,6 +75,7 @@ export function withTotpAccepted(record: AgentRecord, now: number, step: number,
   const next: AgentRecord = {
     ...record,
     totp: { ...totp, confirmedAt: totp.confirmedAt ?? now, lastStep: step, driftSteps, lastUsedAt: now },
+    lastVerifiedAt: now,
     updatedAt: now,
   };
   return withThrottleReset(next, now);

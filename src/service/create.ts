@@ -9,6 +9,7 @@ import { beginTotpSetup, confirmTotpSetup, verifyTotp } from './totp.js';
 import { sendEmailCode, verifyEmailCode } from './email.js';
 import { resolveOptions, type TwoFactorOptions } from './options.js';
 import { policy, skipSetup } from './policy.js';
+import { generateRecoveryCodes, verifyRecoveryCode } from './recovery.js';
 import { serviceSettingsProblems } from './settings.js';
 import { status } from './status.js';
 import type { TwoFactor } from './types.js';
@@ -45,6 +46,8 @@ export function createTwoFactor(options: TwoFactorOptions): TwoFactor {
     sendEmailCode: (agentId, opts) => sendEmailCode(config, agentId, opts),
     verifyEmailCode: (agentId, code) => verifyEmailCode(config, agentId, code),
     status: (agentId) => status(config, agentId),
+    generateRecoveryCodes: (agentId, opts) => generateRecoveryCodes(config, agentId, opts),
+    verifyRecoveryCode: (agentId, code) => verifyRecoveryCode(config, agentId, code),
     admin: {
       provisionTotp: (agentId, opts) => admin.provisionTotp(config, agentId, opts),
       setEnforced: (agentId, on, actor) => admin.setEnforced(config, agentId, on, actor),

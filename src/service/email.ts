@@ -16,7 +16,7 @@ import type { AgentRecord, EmailChallengeRecord } from '../record/schema.js';
 import { suspendedSince } from '../record/throttle.js';
 import { agentIdArg, flagArg } from './args.js';
 import { emitEvents, type EventDraft } from './events.js';
-import { isActive, supersedesOther } from './guard.js';
+import { isActive, recentlyVerified, supersedesOther } from './guard.js';
 import type { ServiceConfig } from './options.js';
 import { countedStep, throttledStep } from './throttle.js';
 import { transact, type FlowState, type FlowStep } from './transact.js';
@@ -49,6 +49,7 @@ export function decideSendEmailCode(state: FlowState, input: SendEmailCodeInput,
   const purpose: EmailPurpose = record.email === null ? 'setup' : 'login';
   // A second method needs a session that passed 2FA: else a password alone adds a way in.
   if (purpose === 'setup' && isActive(state, 'totp') && !input.sessionVerified) return refused({ ok: false, reason: 'other-method-active' });
+  if (purpose === 'setup' && isActive(state, 'totp') && !recentlyVerified(state)) return refused({ ok: false, reason: 'not-verified' });
   const { to } = input;
   // A login code goes to the enrolled address; `to` may be left out then.
   if (!(to === undefined && purpose === 'login') && !isEmailAddress(to)) return refused({ ok: false, reason: 'invalid-address' });

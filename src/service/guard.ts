@@ -4,8 +4,19 @@
  * at all), so a set-up the policy asks for is never refused because of it.
  * @module
  */
+import { DEFAULTS } from '../defaults.js';
 import type { Method } from '../policy/types.js';
 import type { FlowState } from './transact.js';
+
+/**
+ * Whether the agent's last successful 2FA check is recent enough (`DEFAULTS.verifiedWindowMs`)
+ * to back a host's `sessionVerified: true`: the flag alone is only the host's word, and a
+ * session verified hours ago, or never, must not add a way in (a step-up, like GitHub's sudo mode).
+ */
+export function recentlyVerified(state: FlowState): boolean {
+  const at = state.record.lastVerifiedAt;
+  return at !== null && state.now - at < DEFAULTS.verifiedWindowMs && at <= state.now + DEFAULTS.verifiedWindowMs;
+}
 
 /** Whether `method` is enrolled and switched on. */
 export function isActive(state: FlowState, method: Method): boolean {

@@ -55,7 +55,7 @@ export interface ServiceEmailOptions {
    * the outstanding codes away; without it, as salted SHA-256, which an attacker holding the
    * record reverses by trying all 10^6 codes.
    */
-  pepper?: string | Uint8Array;
+  pepper?: string | Uint8Array | { current: string | Uint8Array; previous?: string | Uint8Array };
   /** Replaces the default email template. Escape whatever you put into `html`. */
   renderEmail?: RenderEmail;
 }
@@ -143,6 +143,8 @@ export interface ServiceConfig {
     readonly digits: number;
     readonly limits: EmailLimits;
     readonly pepper: Uint8Array | undefined;
+    /** The pepper before the current one (`{ current, previous }`), still checked for recovery codes. */
+    readonly previousPepper: Uint8Array | undefined;
     readonly renderEmail: RenderEmail;
   };
   readonly cipher: SecretCipher | undefined;
@@ -226,7 +228,7 @@ export function resolveOptions(options: TwoFactorOptions): ServiceConfig {
     resendCooldownMs: em.resendCooldownMs === undefined ? D.resendCooldownMs : _integer('email.resendCooldownMs', em.resendCooldownMs, 0, 86_400_000),
     maxSendsPerHour: em.maxSendsPerHour === undefined ? D.maxSendsPerHour : _integer('email.maxSendsPerHour', em.maxSendsPerHour, 1, 1000),
   };
-  const pepper = em.pepper === undefined ? undefined : emailPepper(em.pepper);
+  const { pepper, previousPepper } = _peppers(em.pepper);
   const renderEmail = em.renderEmail === undefined ? renderDefaultEmail : (em.renderEmail as RenderEmail);
   if (typeof renderEmail !== 'function') throw new TypeError(`"email.renderEmail" expected a function, got ${_describe(renderEmail)}`);
   // Email on with nowhere to send codes: for fixed settings, a mistake to refuse now. For a
@@ -255,7 +257,7 @@ export function resolveOptions(options: TwoFactorOptions): ServiceConfig {
     throttle: Object.freeze(throttle),
     mailer,
     onDeliveryError,
-    email: Object.freeze({ digits: emailDigits, limits: Object.freeze(emailLimits), pepper, renderEmail }),
+    email: Object.freeze({ digits: emailDigits, limits: Object.freeze(emailLimits), pepper, previousPepper, renderEmail }),
     cipher,
     attempts,
     notices,
@@ -270,6 +272,14 @@ export function _readSettings(value: unknown): _CheckedSettings {
   return settings;
 }
 
+
+/** `email.pepper`: one pepper, or `{ current, previous }` while rotating. */
+function _peppers(value: unknown): { pepper: Uint8Array | undefined; previousPepper: Uint8Array | undefined } {
+  if (value === undefined) return { pepper: undefined, previousPepper: undefined };
+  if (typeof value === 'string' || value instanceof Uint8Array) return { pepper: emailPepper(value), previousPepper: undefined };
+  const p = _options('email.pepper', value);
+  return { pepper: emailPepper(p.current), previousPepper: p.previous === undefined ? undefined : emailPepper(p.previous) };
+}
 
 function _notices(value: unknown, mailer: Mailer | undefined): ServiceConfig['notices'] {
   if (value === undefined) return undefined;

@@ -10,11 +10,12 @@ import { enrolledMethods, type AgentRecord } from '../record/schema.js';
 import { suspendedSince } from '../record/throttle.js';
 import type { EventDraft } from './events.js';
 import type { ServiceConfig } from './options.js';
+import { hasUsableRecovery } from './recovery.js';
 import { transact, type FlowState, type FlowStep } from './transact.js';
 import type { SkipSetupResult } from './types.js';
 
 /** The policy decision for the loaded record (times stay epoch ms until the decision). */
-export function policyDecision(state: FlowState, config: Pick<ServiceConfig, 'throttle'>): PolicyDecision {
+export function policyDecision(state: FlowState, config: Pick<ServiceConfig, 'throttle' | 'email'>): PolicyDecision {
   const { record } = state;
   return _evaluateChecked(
     state.settings,
@@ -23,6 +24,7 @@ export function policyDecision(state: FlowState, config: Pick<ServiceConfig, 'th
       enrolled: new Set(enrolledMethods(record)),
       graceStartedMs: record.graceStartedAt ?? undefined,
       suspended: suspendedSince(record, config.throttle) !== null,
+      recoveryCode: hasUsableRecovery(record, config),
     },
     state.now,
   );
@@ -35,14 +37,14 @@ function _withGrace(state: FlowState, decision: PolicyDecision): AgentRecord | u
 }
 
 /** `policy()`: the decision, and the grace start when it begins one. */
-export function decidePolicy(state: FlowState, config: Pick<ServiceConfig, 'throttle'>): FlowStep<PolicyDecision> {
+export function decidePolicy(state: FlowState, config: Pick<ServiceConfig, 'throttle' | 'email'>): FlowStep<PolicyDecision> {
   const decision = policyDecision(state, config);
   const record = _withGrace(state, decision);
   return record === undefined ? { result: decision } : { result: decision, record, events: [{ type: 'grace.started', outcome: 'success' }] };
 }
 
 /** `skipSetup()`: allowed only while a `require` decision's grace runs. */
-export function decideSkipSetup(state: FlowState, config: Pick<ServiceConfig, 'throttle'>): FlowStep<SkipSetupResult> {
+export function decideSkipSetup(state: FlowState, config: Pick<ServiceConfig, 'throttle' | 'email'>): FlowStep<SkipSetupResult> {
   const decision = policyDecision(state, config);
   if (decision.action !== 'require') return { result: { ok: false, reason: 'not-skippable' } };
   const record = _withGrace(state, decision);

@@ -9,6 +9,7 @@ import { lockedUntil, suspendedSince } from '../record/throttle.js';
 import { agentIdArg, dateOrNull } from './args.js';
 import type { SettingsProblem } from '../policy/settings.js';
 import type { ServiceConfig } from './options.js';
+import { recoveryKeyOf } from './recovery.js';
 import { agentSettings } from './settings.js';
 import { currentTime, loadRecord } from './transact.js';
 import type { TwoFactorStatus } from './types.js';
@@ -52,6 +53,11 @@ export function projectStatus(r: AgentRecord, now: number, config: Pick<ServiceC
     graceStartedAt: dateOrNull(r.graceStartedAt),
     lastUsedAt: lastUsed < 0 ? null : new Date(lastUsed),
     problems,
+    recoveryCodes:
+      r.recovery === null
+        ? null
+        : { remaining: r.recovery.digests.length, createdAt: new Date(r.recovery.createdAt), usable: recoveryKeyOf(r.recovery, config) !== null },
+    lastVerifiedAt: dateOrNull(r.lastVerifiedAt),
   };
 }
 

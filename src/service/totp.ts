@@ -18,7 +18,7 @@ import { hashSetupToken, newSetupToken, sameDigest } from './setup-token.js';
 import { accountArg, flagArg } from './args.js';
 import { unsealedSecret } from './at-rest.js';
 import type { EventDraft } from './events.js';
-import { isActive, supersedesOther } from './guard.js';
+import { isActive, recentlyVerified, supersedesOther } from './guard.js';
 import type { ServiceConfig } from './options.js';
 import { countedStep, throttledStep } from './throttle.js';
 import { transact, type FlowState, type FlowStep } from './transact.js';
@@ -79,7 +79,7 @@ export interface BeginTotpSetupInput {
 
 /** The refusal of a set-up before anything is shown, or null. */
 function _refuseBegin(state: FlowState, input: BeginTotpSetupInput, config: ServiceConfig): FlowStep<BeginTotpSetupResult> | null {
-  const refused = (reason: 'suspended' | 'other-method-active'): FlowStep<BeginTotpSetupResult> => ({
+  const refused = (reason: 'suspended' | 'other-method-active' | 'not-verified'): FlowStep<BeginTotpSetupResult> => ({
     result: { ok: false, reason },
     events: [{ type: 'totp.setup.refused', method: 'totp', outcome: 'failure', reason }],
   });
@@ -88,6 +88,8 @@ function _refuseBegin(state: FlowState, input: BeginTotpSetupInput, config: Serv
   if (state.record.totp !== null) return { result: { ok: false, reason: 'already-enrolled' } };
   // A second method needs a session that passed 2FA: else a password alone adds a way in.
   if (isActive(state, 'email') && !input.sessionVerified) return refused('other-method-active');
+  // ... and the host's word is backed by a recent check of the agent's own.
+  if (isActive(state, 'email') && !recentlyVerified(state)) return refused('not-verified');
   return null;
 }
 

@@ -78,7 +78,7 @@ export type SendEmailCodeResult =
   | { ok: true; purpose: EmailPurpose; expiresAt: Date }
   | { ok: false; reason: 'locked' | 'cooldown' | 'too-many-sends'; retryAt: Date }
   | SuspendedResult
-  | { ok: false; reason: 'method-disabled' | 'invalid-address' | 'address-mismatch' | 'delivery-failed' | 'other-method-active' };
+  | { ok: false; reason: 'method-disabled' | 'invalid-address' | 'address-mismatch' | 'delivery-failed' | 'other-method-active' | 'not-verified' };
 
 /**
  * The outcome of {@link TwoFactor.verifyEmailCode}. `purpose: 'setup'` means email was just
@@ -106,7 +106,19 @@ export type ProvisionTotpResult = TotpKeyResult | { ok: false; reason: 'already-
 export type BeginTotpSetupResult =
   | TotpSetupResult
   | SuspendedResult
-  | { ok: false; reason: 'already-enrolled' | 'method-disabled' | 'other-method-active' };
+  | { ok: false; reason: 'already-enrolled' | 'method-disabled' | 'other-method-active' | 'not-verified' };
+
+/** The outcome of {@link TwoFactor.generateRecoveryCodes}. */
+export type GenerateRecoveryCodesResult =
+  | { ok: true; codes: string[] }
+  | { ok: false; reason: 'not-enrolled' | 'not-verified' };
+
+/** The outcome of {@link TwoFactor.verifyRecoveryCode}. */
+export type RecoveryCheckResult =
+  | { ok: true; method: 'recovery'; remaining: number }
+  | LockedResult
+  | { ok: false; reason: 'invalid-code'; retryAt?: Date }
+  | { ok: false; reason: 'malformed' | 'no-codes' };
 
 /** The outcome of `admin.unlock`. */
 export interface UnlockResult {
@@ -145,6 +157,10 @@ export interface TwoFactorStatus {
    * `email-without-mailer` (Email is on, but the service has no mailer, so it counts as off).
    */
   problems: SettingsProblem[];
+  /** The recovery codes: how many are left, when the set was made, and whether this service can check them. */
+  recoveryCodes: { remaining: number; createdAt: Date; usable: boolean } | null;
+  /** The last successful 2FA check (calls that rely on `sessionVerified` need it within 10 minutes). */
+  lastVerifiedAt: Date | null;
 }
 
 /**
@@ -211,6 +227,13 @@ export interface TwoFactor {
      */
     unlock(agentId: string, actor?: AdminActor): Promise<UnlockResult>;
   };
+  /**
+   * Makes 10 recovery codes (`XXXXX-XXXXX`), replacing every earlier one; show them once. Needs
+   * `sessionVerified: true` and a successful 2FA check within the last 10 minutes.
+   */
+  generateRecoveryCodes(agentId: string, options: { sessionVerified: boolean }): Promise<GenerateRecoveryCodesResult>;
+  /** Logs in with a recovery code (each works once); a right one lifts a suspension. */
+  verifyRecoveryCode(agentId: string, code: string): Promise<RecoveryCheckResult>;
   /**
    * `validateSettings`, plus what only this service can know (`email-without-mailer`): for an
    * admin screen, before the settings are saved. Never throws.

@@ -57,6 +57,18 @@ export function _fullRecord(seed: number): AgentRecord {
     },
     emailSends: [1_767_225_000_000, 1_767_225_600_003],
     throttle: { failures: 7, lockedUntil: 1_767_225_660_000, lastFailureAt: 1_767_225_630_000, suspendedAt: null },
+    recovery: {
+      createdAt: 1_767_225_600_006,
+      digests: ['0'.repeat(64), 'f'.repeat(64), 'a1'.repeat(32)],
+      kdf: 'scrypt',
+      pepperId: null,
+      salt: 'ab'.repeat(16),
+      scrypt: { N: 16_384, r: 8, p: 1, dkLen: 32 },
+      failures: 2,
+      lockedUntil: null,
+      lastFailureAt: 1_767_225_600_007,
+    },
+    lastVerifiedAt: 1_767_225_600_008 + seed,
     updatedAt: 1_767_225_600_004 + seed,
   };
 }

@@ -6,6 +6,7 @@ import { benchBundle } from './bundle.js';
 import { sinkValue } from './_measure.js';
 import { benchOtp } from './otp.js';
 import { benchQr } from './qr.js';
+import { benchRecovery } from './recovery.js';
 import { benchService } from './service.js';
 
 /** A section's output: markdown, bare or as `{ markdown }`. */
@@ -21,6 +22,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'bundle', run: benchBundle },
   { name: 'qr', run: benchQr },
   { name: 'service', run: benchService },
+  { name: 'recovery', run: benchRecovery },
 ];
 
 async function main(): Promise<void> {

@@ -78,6 +78,7 @@ const TARGETS: readonly Target[] = [
   { path: 'agent.enrolled[0]', valid: [], set: (i, v) => (i.agent.enrolled = ['totp', v].reverse()) },
   { path: 'agent.graceStartedAt', valid: ['undefined', 'null'], set: (i, v) => (i.agent.graceStartedAt = v) },
   { path: 'agent.suspended', valid: ['undefined', 'boolean'], set: (i, v) => (i.agent.suspended = v) },
+  { path: 'agent.recoveryCode', valid: ['undefined', 'boolean'], set: (i, v) => (i.agent.recoveryCode = v) },
   { path: 'now', valid: [], set: (i, v) => (i.now = v) },
 ];
 

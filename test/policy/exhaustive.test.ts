@@ -53,7 +53,7 @@ function oracle(c: Case): Record<string, unknown> {
   const nowMs = NOW_MS[c.position];
   const rules: [boolean, () => Record<string, unknown>][] = [
     [on.length === 0, () => ({ action: 'skip', next: 'none', reason: 'no-method-enabled' })],
-    [mine.length > 0, () => ({ action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: mine, suspended: c.suspended })],
+    [mine.length > 0, () => ({ action: 'enforce', next: 'verify', reason: 'enrolled', verifyMethods: mine, suspended: c.suspended, recoveryCode: false })],
     [c.enforced, () => ({ action: 'enforce', next: 'setup', reason: 'agent-enforced', setupMethods: on })],
     [
       c.requireAll && graceOpen && c.grace === 'days, not started',
@@ -79,7 +79,7 @@ const KEYS: Record<string, readonly string[]> = {
   optional: ['action', 'next', 'reason', 'setupMethods'],
   'grace-period': ['action', 'graceEndsAt', 'next', 'reason', 'setupMethods', 'startsGrace'],
   'grace-period (starts)': ['action', 'graceEndsAt', 'graceStartedAt', 'next', 'reason', 'setupMethods', 'startsGrace'],
-  enrolled: ['action', 'next', 'reason', 'suspended', 'verifyMethods'],
+  enrolled: ['action', 'next', 'reason', 'recoveryCode', 'suspended', 'verifyMethods'],
   'agent-enforced': ['action', 'next', 'reason', 'setupMethods'],
   'required-for-all': ['action', 'next', 'reason', 'setupMethods'],
   'grace-period-over': ['action', 'next', 'reason', 'setupMethods'],

@@ -217,7 +217,8 @@ describe('withEmailCodeAccepted', () => {
     expect(next.email).toEqual({ ...base.email!, lastUsedAt: NOW });
     expect(next.throttle).toEqual(CLEAR_THROTTLE);
     expect(next.updatedAt).toBe(NOW);
-    expectOnlyChanged(base, next, ['email', 'emailChallenge', 'throttle', 'updatedAt']);
+    expectOnlyChanged(base, next, ['email', 'emailChallenge', 'throttle', 'lastVerifiedAt', 'updatedAt']);
+    expect(next.lastVerifiedAt).toBe(LATER);
   });
 
   it('a login code with supersedeTotp: no activation, so the TOTP factor stays', () => {
@@ -235,7 +236,7 @@ describe('withEmailCodeAccepted', () => {
     expect([next.emailChallenge, next.totpSetups, next.droppedTotpSetups]).toEqual([null, [], []]);
     expect(next.totp).toEqual(base.totp);
     expect(next.throttle).toEqual(CLEAR_THROTTLE);
-    expectOnlyChanged(base, next, ['email', 'emailChallenge', 'totpSetups', 'droppedTotpSetups', 'throttle', 'updatedAt']);
+    expectOnlyChanged(base, next, ['email', 'emailChallenge', 'totpSetups', 'droppedTotpSetups', 'throttle', 'lastVerifiedAt', 'updatedAt']);
   });
 
   it('a setup code with supersedeTotp: the TOTP factor is removed in the same change', () => {
@@ -243,7 +244,7 @@ describe('withEmailCodeAccepted', () => {
     const next = withEmailCodeAccepted(base, NOW, true);
     expect(next.totp).toBeNull();
     expect(next.email).toEqual({ address: SETUP_CHALLENGE.address, enrolledAt: NOW, lastUsedAt: NOW });
-    expectOnlyChanged(base, next, ['totp', 'email', 'emailChallenge', 'throttle', 'updatedAt']);
+    expectOnlyChanged(base, next, ['totp', 'email', 'emailChallenge', 'throttle', 'lastVerifiedAt', 'updatedAt']);
   });
 
   it('a setup code while an address is enrolled: the code\'s address replaces it, enrolled now', () => {

@@ -19,7 +19,8 @@ describe('emptyRecord and enrolledMethods', () => {
     expect(RECORD_SCHEMA).toBe(2);
     expect(emptyRecord(T0)).toEqual({
       schema: 2, enforced: false, graceStartedAt: null, totp: null, totpSetups: [], droppedTotpSetups: [], email: null,
-      emailChallenge: null, emailSends: [], throttle: { failures: 0, lockedUntil: null, lastFailureAt: null, suspendedAt: null }, updatedAt: T0,
+      emailChallenge: null, emailSends: [], throttle: { failures: 0, lockedUntil: null, lastFailureAt: null, suspendedAt: null },
+      recovery: null, lastVerifiedAt: null, updatedAt: T0,
     });
   });
 

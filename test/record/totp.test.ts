@@ -41,7 +41,8 @@ describe('withTotpConfirmed', () => {
     expect(next.totpSetups).toEqual([]);
     expect(next.throttle).toEqual({ failures: 0, lockedUntil: null, lastFailureAt: null, suspendedAt: null });
     expect(next.email).toEqual(base.email); // email switched on: kept
-    expectOnlyChanged(base, next, ['totp', 'totpSetups', 'throttle', 'updatedAt']);
+    expectOnlyChanged(base, next, ['totp', 'totpSetups', 'throttle', 'lastVerifiedAt', 'updatedAt']);
+    expect(next.lastVerifiedAt).toBe(LATER); // a confirmation is a check of the agent's own
   });
 
   it('with supersedeEmail, the email factor and its code go in the same change', () => {
@@ -58,7 +59,8 @@ describe('withTotpAccepted', () => {
     const next = withTotpAccepted(base, LATER, 12345, -1);
     expect(next.totp).toMatchObject({ activatedAt: base.totp!.activatedAt, confirmedAt: base.totp!.confirmedAt, lastStep: 12345, driftSteps: -1, lastUsedAt: LATER });
     expect(next.throttle).toEqual({ failures: 0, lockedUntil: null, lastFailureAt: null, suspendedAt: null });
-    expectOnlyChanged(base, next, ['totp', 'throttle', 'updatedAt']);
+    expectOnlyChanged(base, next, ['totp', 'throttle', 'lastVerifiedAt', 'updatedAt']);
+    expect(next.lastVerifiedAt).toBe(LATER);
   });
 
   it('an admin-provisioned factor keeps activatedAt and gets confirmedAt at first use', () => {

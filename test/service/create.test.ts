@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createTwoFactor } from '../../src/index.js';
 import { MemoryStorage } from '../../src/memory.js';
 
-const METHODS = ['policy', 'skipSetup', 'beginTotpSetup', 'confirmTotpSetup', 'verifyTotp', 'sendEmailCode', 'verifyEmailCode', 'status', 'validateSettings'];
+const METHODS = ['policy', 'skipSetup', 'beginTotpSetup', 'confirmTotpSetup', 'verifyTotp', 'sendEmailCode', 'verifyEmailCode', 'status', 'generateRecoveryCodes', 'verifyRecoveryCode', 'validateSettings'];
 const ADMIN = ['provisionTotp', 'setEnforced', 'remove', 'unlock'];
 
 describe('createTwoFactor', () => {

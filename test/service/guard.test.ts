@@ -14,7 +14,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryMailer } from '../../src/memory.js';
-import type { PolicySettings } from '../../src/index.js';
+import { DEFAULTS, type PolicySettings } from '../../src/index.js';
 import { emptyRecord, type AgentRecord } from '../../src/record/schema.js';
 import {
   ADDRESS, COOLDOWN_MS, DAY_MS, T0, begin, codeAt, emailHarness, enroll, enrollEmail, enrollEmailOnly, harness, now, sendCode, stored,
@@ -266,7 +266,7 @@ describe('a dormant enrollment is superseded, never woken', () => {
   it('switched back on before the set-up completes: the set-up is refused (other-method-active), nothing is added', async () => {
     let settings: PolicySettings = { totp: true, email: false, requireAll: true };
     const h = emailHarness({ settings: () => settings });
-    await h.storage.save('a', { ...emptyRecord(T0), email: { ...EMAIL } }, null);
+    await h.storage.save('a', { ...emptyRecord(T0), email: { ...EMAIL }, lastVerifiedAt: T0 }, null); // the agent checked in by email just now
     const begun = await begin(h, 'a'); // allowed: email is off
     settings = { totp: true, email: true, requireAll: true };
     const before = h.storage.raw('a');
@@ -286,5 +286,36 @@ describe('a dormant enrollment is superseded, never woken', () => {
     settings = { totp: true, email: true, requireAll: true };
     expect(await h.tf.verifyEmailCode('a', code)).toEqual({ ok: false, reason: 'other-method-active' });
     expect(await h.tf.status('a')).toMatchObject({ enrolled: ['totp'], email: null, failures: 0 });
+  });
+});
+
+describe('the recent check behind sessionVerified', () => {
+  it('adding TOTP beside email needs the last check within 10 minutes: the host\'s flag alone is not enough', async () => {
+    const h = emailHarness();
+    await enrollEmailOnly(h); // a check now
+    h.clock.advance(DEFAULTS.verifiedWindowMs); // exactly 10 minutes later
+    expect(await h.tf.beginTotpSetup('a', { account: ADDRESS, sessionVerified: true })).toEqual({ ok: false, reason: 'not-verified' });
+    // A fresh email check makes it recent again.
+    expect(await h.tf.verifyEmailCode('a', await sendCode(h, 'a'))).toMatchObject({ ok: true, purpose: 'login' });
+    expect((await h.tf.beginTotpSetup('a', { account: ADDRESS, sessionVerified: true })).ok).toBe(true);
+  });
+
+  it('adding email beside TOTP: the same', async () => {
+    const h = emailHarness();
+    const secret = await enroll(h, 'a');
+    h.clock.advance(DEFAULTS.verifiedWindowMs + 1);
+    const mails = h.mailer.sent.length;
+    expect(await h.tf.sendEmailCode('a', { to: ADDRESS, sessionVerified: true })).toEqual({ ok: false, reason: 'not-verified' });
+    expect(h.mailer.sent).toHaveLength(mails);
+    expect(await h.tf.verifyTotp('a', codeAt(secret, h.clock.now().getTime()))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.tf.sendEmailCode('a', { to: ADDRESS, sessionVerified: true })).toMatchObject({ ok: true, purpose: 'setup' });
+  });
+
+  it('nothing but a successful check of the agent\'s own sets it: not an admin\'s provisioning, not a set-up begun', async () => {
+    const h = emailHarness();
+    await h.tf.admin.provisionTotp('a', { account: ADDRESS });
+    expect((await h.tf.status('a')).lastVerifiedAt).toBeNull();
+    expect(await h.tf.sendEmailCode('a', { to: ADDRESS, sessionVerified: true })).toEqual({ ok: false, reason: 'not-verified' });
+    expect(await h.tf.generateRecoveryCodes('a', { sessionVerified: true })).toEqual({ ok: false, reason: 'not-verified' });
   });
 });

@@ -12,7 +12,7 @@ describe('status', () => {
   it('a fresh agent: nothing enrolled, nothing written', async () => {
     const h = harness();
     expect(await h.tf.status('a')).toEqual({
-      enrolled: [], totp: null, totpSetups: [], email: null, emailCode: null, enforced: false, lockedUntil: null, suspendedAt: null, failures: 0, graceStartedAt: null, lastUsedAt: null, problems: [],
+      enrolled: [], totp: null, totpSetups: [], email: null, emailCode: null, enforced: false, lockedUntil: null, suspendedAt: null, failures: 0, graceStartedAt: null, lastUsedAt: null, problems: [], recoveryCodes: null, lastVerifiedAt: null,
     });
     expect(h.storage.raw('a')).toBeUndefined();
   });
