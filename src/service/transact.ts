@@ -2,8 +2,8 @@
  * The one place that loads and saves records: `transact` reads the settings and the
  * clock once, then loads the agent's record, prepares what depends on it (an unsealed secret),
  * asks a pure decision what happens, seals and saves the new record with a compare-and-set,
- * and emits the decision's events. A lost race starts over from a fresh load, after a short
- * random pause.
+ * emits the decision's events and mails the security notices they call for. A lost race
+ * starts over from a fresh load, after a short random pause.
  * @module
  */
 import { _describe } from '../shared/validate.js';
@@ -16,6 +16,7 @@ import { emptyRecord, type AgentRecord } from '../record/schema.js';
 import { agentIdArg } from './args.js';
 import { sealedRecord } from './at-rest.js';
 import { emitEvents, type Step } from './events.js';
+import { sendNotices } from './notices.js';
 import type { ServiceConfig } from './options.js';
 import { agentSettings } from './settings.js';
 
@@ -61,6 +62,7 @@ export async function transact<R, P = undefined>(
       continue;
     }
     emitEvents(config, agentId, now, step.events);
+    await sendNotices(config, agentId, now, step.events, loaded?.record ?? null, step.record ?? state.record);
     return step.result;
   }
   throw new TwoFactorError('STORAGE_CONFLICT', `gave up after ${config.attempts} conflicting writes`);
