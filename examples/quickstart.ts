@@ -3,9 +3,10 @@
  *
  * Part 1 uses the pure OTP functions: a secret, its otpauth:// URI, a QR code, a code.
  * Part 2 uses the service a host wires into its login: policy, set-up (its set-up token
- * passed back on a refresh and to the confirmation), login, replay, lockout, an admin's unlock
- * (which says whether the agent was locked or suspended) and removal of 2FA, with in-memory
- * storage and a manual clock.
+ * passed back on a refresh and to the confirmation), recovery codes (made right after the
+ * set-up, shown once; a new set later needs a recent check), login, replay, lockout, an
+ * admin's unlock (which says whether the agent was locked or suspended), a login with a
+ * recovery code, and removal of 2FA, with in-memory storage and a manual clock.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -62,6 +63,12 @@ async function main(): Promise<void> {
   const appCode = () => totp(setup.secret, { at: clock.now() }); // what the phone shows
   line('confirm with the app', await twoFactor.confirmTotpSetup('ann', appCode(), { setupToken }));
 
+  // Recovery codes right after the set-up: the confirmation was a successful check, so the
+  // recent check (the last one within 10 minutes) passes. Show them once; store nothing.
+  const recovery = await twoFactor.generateRecoveryCodes('ann', { sessionVerified: true });
+  if (!recovery.ok) throw new Error(`recovery codes refused: ${recovery.reason}`);
+  line('recovery codes', `${recovery.codes.length}, e.g. ${recovery.codes[0]}`);
+
   clock.advance(60_000);
   const second = await twoFactor.policy('ann');
   line('login 2: policy', { action: second.action, next: second.next, reason: second.reason });
@@ -78,7 +85,19 @@ async function main(): Promise<void> {
   }
   const unlocked = await twoFactor.admin.unlock('ann');
   line('admin unlocks', { wasLocked: unlocked.wasLocked, wasSuspended: unlocked.wasSuspended });
+
+  // Phone lost: a recovery code instead of a TOTP code. Each works once.
+  line('login with a recovery', await twoFactor.verifyRecoveryCode('ann', recovery.codes[0]!));
+  line('same recovery again', await twoFactor.verifyRecoveryCode('ann', recovery.codes[0]!));
+  line('status: recovery', (await twoFactor.status('ann')).recoveryCodes);
+  // New codes replace the old ones, and need a check within the last 10 minutes (a step-up).
+  clock.advance(11 * 60_000);
+  line('new codes, 11 min on', await twoFactor.generateRecoveryCodes('ann', { sessionVerified: true }));
+  line('fresh code first', await twoFactor.verifyTotp('ann', appCode()));
+  const renewed = await twoFactor.generateRecoveryCodes('ann', { sessionVerified: true });
+  line('then new codes', renewed.ok ? `${renewed.codes.length} new; the old ones no longer work` : renewed);
   line('admin removes 2FA', await twoFactor.admin.remove('ann'));
+  line('recovery codes now', (await twoFactor.status('ann')).recoveryCodes); // gone with the last method
   settings = { ...settings, gracePeriod: { until: new Date('2026-03-01T00:00:00Z') } }; // grace over
   const third = await twoFactor.policy('ann');
   line('login 3: policy', { action: third.action, next: third.next, reason: third.reason });

@@ -98,6 +98,7 @@ export function adminAgentPage(frame: Frame, v: { account: Account; status: TwoF
 <dt>2FA</dt><dd id="agent-2fa">${methodsText(s)}</dd>
 <dt>Authenticator app</dt><dd>${totpText}</dd>
 <dt>Email codes</dt><dd>${s.email ? html`on, to ${s.email.address}` : 'not set up'}</dd>
+<dt>Recovery codes</dt><dd id="agent-recovery">${s.recoveryCodes ? `${s.recoveryCodes.remaining} left` : 'none'}</dd>
 <dt>Enforce 2FA</dt><dd id="agent-enforced">${s.enforced ? 'On' : 'Off'}</dd>
 <dt>Sign-in lock</dt><dd id="agent-lock">${lockText(s)}${s.failures > 0 && ` (${s.failures} failed ${s.failures === 1 ? 'code' : 'codes'} in a row)`}</dd>
 </dl>

@@ -5,16 +5,20 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TwoFactor, TwoFactorOptions } from '../../src/index.js';
+import type { MemoryMailer } from '../../src/memory.js';
 import { adminRoutes } from './admin.js';
 import { csrfOk, fromThisMachine, readForm, redirect, send, Sessions, type SessionLimits } from './http.js';
 import { makeKit, type Ctx, type Route } from './kit.js';
 import { loginRoutes } from './login.js';
 import { preferencesRoutes } from './preferences.js';
+import { keepsRecoveryCodes, recoveryRoutes } from './recovery.js';
 import { Store } from './store.js';
 import { PENDING_LOGIN_TTL_MS, wireTwoFactor } from './twofactor.js';
 import * as views from './views.js';
 
 const STYLE = readFileSync(new URL('style.css', import.meta.url), 'utf8');
+/** The recovery codes page's Copy button: a file of its own, since the CSP allows no inline script. */
+const COPY_SCRIPT = readFileSync(new URL('copy.js', import.meta.url), 'utf8');
 
 export interface Helpdesk {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -23,6 +27,8 @@ export interface Helpdesk {
   twoFactor: TwoFactor;
   /** The stored sessions (`sessions.size`). */
   sessions: Sessions;
+  /** Every email sent: codes and security notices (the Outbox page shows them). */
+  outbox: MemoryMailer;
 }
 
 export interface HelpdeskOptions {
@@ -45,6 +51,7 @@ export async function createHelpdesk(options: HelpdeskOptions = {}): Promise<Hel
   const routes: Route[] = [
     ...loginRoutes(kit),
     ...preferencesRoutes(kit),
+    ...recoveryRoutes(kit),
     ...adminRoutes(kit),
     // The demo's outbox: every code ever sent, so only for a browser on the machine the demo runs on.
     ['GET', /^\/outbox$/, 'local', (c) => show(c, views.outboxPage(frame(c), outbox.sent))],
@@ -53,12 +60,15 @@ export async function createHelpdesk(options: HelpdeskOptions = {}): Promise<Hel
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/style.css') return send(res, 200, STYLE, 'text/css; charset=utf-8');
+    if (req.method === 'GET' && url.pathname === '/copy.js') return send(res, 200, COPY_SCRIPT, 'text/javascript; charset=utf-8');
     const c: Ctx = { req, res, url, session: sessions.for(req), form: {}, id: '' };
     const fail = (status: number, title: string, text: string) => show(c, views.errorPage(frame(c), title, text), status);
     const onPath = routes.filter(([, path]) => path.test(url.pathname));
     const route = onPath.find(([method]) => method === req.method);
     if (!route) return onPath.length > 0 ? fail(405, 'Not allowed', 'That does not work here.') : fail(404, 'Not found', 'There is no such page.');
     const [method, path, access, handler] = route;
+    // New recovery codes are readable on their page and its download only: leaving it drops them.
+    if (c.session.recoveryCodes && !keepsRecoveryCodes(method, url.pathname)) delete c.session.recoveryCodes;
     c.id = path.exec(url.pathname)![1] ?? '';
     if (access === 'local' && !fromThisMachine(req)) {
       return fail(403, 'This machine only', 'The outbox shows the code in every email, so it opens only in a browser on the machine the demo runs on (at localhost).');
@@ -86,5 +96,5 @@ export async function createHelpdesk(options: HelpdeskOptions = {}): Promise<Hel
     await handler(c);
   }
 
-  return { handle, store, twoFactor, sessions };
+  return { handle, store, twoFactor, sessions, outbox };
 }

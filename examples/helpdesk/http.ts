@@ -29,6 +29,14 @@ export interface Session {
    * shows the same secret, and only this session can confirm that set-up.
    */
   totpSetupToken?: string;
+  /**
+   * Recovery codes just generated, for their one display (`/recovery-codes`): kept here on the
+   * server, never in a URL, a form or a cookie; gone after the download, a second look at the
+   * page, or any other page. `next`: where Continue goes.
+   */
+  recoveryCodes?: { codes: string[]; shown: boolean; next: string };
+  /** What the step-up page (a fresh code in Preferences) leads to once the code is right. */
+  stepUpFor?: 'recovery-codes' | 'totp-setup';
   /** A message for the next page shown. */
   flash?: Flash;
 }
@@ -216,15 +224,15 @@ export async function readForm(req: IncomingMessage): Promise<Record<string, str
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   // Pages show secrets and codes: keep them out of caches and the back-forward history.
   'Cache-Control': 'no-store',
 };
 
-export function send(res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8'): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+export function send(res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8', headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 

@@ -13,10 +13,14 @@ import {
   formatDate,
   NO_PENDING_SETUP,
   policyMayExplain,
+  recoveryLeftText,
+  recoveryRefusal,
   setupRefusal,
   SUSPENDED,
   totpRefusal,
 } from './messages.js';
+import { codesAfterSetup } from './recovery.js';
+import { loginRecoveryPage } from './recovery-views.js';
 import type { Account } from './store.js';
 import { loginStep, type LoginStep, type PendingLogin } from './twofactor.js';
 import * as views from './views.js';
@@ -66,14 +70,20 @@ export function loginRoutes(kit: Kit): Route[] {
     flashTo(c, location, text);
   }
 
-  function signIn(c: Ctx, account: Account, extra: { flash?: Flash | undefined; skippedUntil?: Date } = {}): void {
+  /**
+   * `afterSetup`: 2FA was just set up at this login, so recovery codes are made (unless the
+   * agent still has some) and shown once before the tickets.
+   */
+  async function signIn(c: Ctx, account: Account, extra: { flash?: Flash | undefined; skippedUntil?: Date; afterSetup?: boolean } = {}): Promise<void> {
     // A new session: the old one, with the pending login and its set-up token, is dropped.
     const session = sessions.renew(c.session, c.res, 'authenticated');
     c.session = session;
     session.accountId = account.id;
     if (extra.skippedUntil) session.skippedUntil = extra.skippedUntil;
     if (extra.flash) session.flash = extra.flash;
-    redirect(c.res, '/');
+    if (!extra.afterSetup) return redirect(c.res, '/');
+    session.flash = { kind: 'notice', text: 'Two-factor authentication is on.' };
+    redirect(c.res, await codesAfterSetup(twoFactor, session, account.id, '/'));
   }
 
   const loginPath = (login: PendingLogin, method: Method) => `/login/${login.kind}?method=${method}`;
@@ -131,7 +141,7 @@ export function loginRoutes(kit: Kit): Route[] {
       const setupToken = c.session.totpSetupToken;
       if (!setupToken) return flashTo(c, loginPath(login, 'totp'), NO_PENDING_SETUP); // no set-up page seen in this session
       const result = await twoFactor.confirmTotpSetup(account.id, code, { setupToken });
-      if (result.ok) return signIn(c, account);
+      if (result.ok) return signIn(c, account, { afterSetup: true });
       // An expired or replaced set-up: the set-up page begins a new one, with a new code to scan.
       return afterRefusal(c, result.reason, totpRefusal(result), loginPath(login, 'totp'));
     }],
@@ -156,8 +166,25 @@ export function loginRoutes(kit: Kit): Route[] {
       const { login, account } = c.pending!;
       if (!login.methods.includes('email')) return redirect(c.res, loginPath(login, login.methods[0]!));
       const result = await twoFactor.verifyEmailCode(account.id, c.form.code ?? '');
-      if (result.ok) return signIn(c, account); // purpose 'setup' also enrolled the address
+      // Purpose 'setup' also enrolled the address: then recovery codes follow.
+      if (result.ok) return signIn(c, account, { afterSetup: result.purpose === 'setup' });
       return afterRefusal(c, result.reason, emailCheckRefusal(result), loginPath(login, 'email'));
+    }],
+
+    // A recovery code, in place of a two-factor code; it also lifts a suspension.
+    ['GET', /^\/login\/recovery$/, 'login', async (c) => {
+      if (!(await decisionHolds(c))) return;
+      if (c.pending!.login.kind !== 'verify') return redirect(c.res, '/login/setup');
+      show(c, loginRecoveryPage(frame(c)));
+    }],
+
+    ['POST', /^\/login\/recovery$/, 'login', async (c) => {
+      if (!(await decisionHolds(c))) return;
+      const { login, account } = c.pending!;
+      if (login.kind !== 'verify') return redirect(c.res, '/login/setup');
+      const result = await twoFactor.verifyRecoveryCode(account.id, c.form.code ?? '');
+      if (result.ok) return signIn(c, account, { flash: { kind: 'notice', text: recoveryLeftText(result.remaining) } });
+      flashTo(c, '/login/recovery', recoveryRefusal(result));
     }],
 
     ['POST', /^\/login\/skip$/, 'login', async (c) => {

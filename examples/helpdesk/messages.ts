@@ -9,10 +9,12 @@ import type {
   SendEmailCodeResult,
   SettingsProblem,
   TotpCheckResult,
+  TwoFactor,
 } from '../../src/index.js';
 import type { SetupReason } from './twofactor.js';
 
 type Refusal<R> = Exclude<R, { ok: true }>;
+type RecoveryCheckResult = Awaited<ReturnType<TwoFactor['verifyRecoveryCode']>>;
 
 /** Dates as the demo shows them: in UTC, so the server and the test agree whatever the zone. */
 export function formatDate(date: Date, withSeconds = false): string {
@@ -95,8 +97,38 @@ export function setupRefusal(result: Refusal<BeginTotpSetupResult>): string {
       return OTHER_METHOD;
     case 'suspended':
       return SUSPENDED;
+    case 'not-verified':
+      return STEP_UP;
   }
 }
+
+/** Asked before a change that needs a recent check (twofold's `not-verified`). */
+export const STEP_UP = 'Your last code was entered more than 10 minutes ago: enter a fresh one to go on.';
+
+export const RECOVERY_CODE_FAILED = "That recovery code didn't work. Check it and try again: each code works only once.";
+
+/** For `verifyRecoveryCode`. */
+export function recoveryRefusal(result: Refusal<RecoveryCheckResult>): string {
+  switch (result.reason) {
+    case 'locked':
+      return locked(result.retryAt);
+    case 'invalid-code':
+      return withLock(RECOVERY_CODE_FAILED, result.retryAt);
+    case 'malformed':
+      return RECOVERY_CODE_FAILED;
+    case 'no-codes':
+      return 'Your account has no recovery codes left. Sign in with another method, or ask an admin.';
+  }
+}
+
+/** What the agent is told after signing in with a recovery code: how many are left. */
+export function recoveryLeftText(remaining: number): string {
+  const left = `${remaining} recovery ${remaining === 1 ? 'code' : 'codes'} left`;
+  return `Signed in with a recovery code. ${left}${remaining <= FEW_RECOVERY_CODES ? ': generate new ones under Security.' : '.'}`;
+}
+
+/** At or below this many, the agent is offered new codes. */
+export const FEW_RECOVERY_CODES = 3;
 
 export function emailCheckRefusal(result: Refusal<EmailCheckResult>): string {
   switch (result.reason) {
@@ -134,6 +166,8 @@ export function emailSendRefusal(result: Refusal<SendEmailCodeResult>): string {
       return "Codes can't be sent to your account's address. Ask your admin.";
     case 'suspended':
       return SUSPENDED;
+    case 'not-verified':
+      return STEP_UP;
     case 'method-disabled':
       return 'Your admin has switched email codes off.';
     case 'other-method-active':

@@ -44,9 +44,13 @@ export function wireTwoFactor(store: Store, log: (line: string) => void, options
     mailer: {
       async send(message) {
         await outbox.send(message);
-        log(`mail to ${message.to}: "${message.subject}" (read it at /outbox; codes never go to the log)`);
+        const what = message.kind === 'notice' ? 'security notice' : 'mail';
+        log(`${what} to ${message.to}: "${message.subject}" (read it at /outbox; codes never go to the log)`);
       },
     },
+    // Security notices (a method set up or removed, recovery codes made or used, a lock): to
+    // the agent's own address, with the mailer above. twofold never sees the helpdesk's accounts.
+    notices: { addressOf: (id) => store.account(id)?.email ?? null },
     // Production: both from your secret store, the same across restarts (docs/security.md).
     // Here the records live in memory, so fresh random keys at every start are enough.
     email: { pepper: randomBytes(32) },
@@ -68,13 +72,14 @@ export type SetupReason = 'grace-period' | 'agent-enforced' | 'required-for-all'
  * - `sign-in`: let the agent in (`optionalSetup`: they could set 2FA up in their preferences);
  * - `setup`: show set-up of one of `methods`, with a Skip button while `skippableUntil` runs;
  * - `verify`: ask for a code by one of `methods` (`suspended`: too many wrong codes, until an
- *   admin unlocks). Never offer set-up here: someone who knows only the password must not be
+ *   admin unlocks or a recovery code is used; `recoveryCode`: the agent has usable recovery
+ *   codes, so the page offers "Use a recovery code"). Never offer set-up here: someone who knows only the password must not be
  *   able to enroll their own authenticator.
  */
 export type LoginStep =
   | { kind: 'sign-in'; optionalSetup: boolean }
   | { kind: 'setup'; methods: Method[]; reason: SetupReason; skippableUntil?: Date }
-  | { kind: 'verify'; methods: Method[]; suspended: boolean };
+  | { kind: 'verify'; methods: Method[]; suspended: boolean; recoveryCode: boolean };
 
 export function loginStep(decision: PolicyDecision): LoginStep {
   switch (decision.action) {
@@ -84,7 +89,7 @@ export function loginStep(decision: PolicyDecision): LoginStep {
       return { kind: 'setup', methods: [...decision.setupMethods], reason: decision.reason, skippableUntil: decision.graceEndsAt };
     case 'enforce':
       return decision.next === 'verify'
-        ? { kind: 'verify', methods: [...decision.verifyMethods], suspended: decision.suspended }
+        ? { kind: 'verify', methods: [...decision.verifyMethods], suspended: decision.suspended, recoveryCode: decision.recoveryCode }
         : { kind: 'setup', methods: [...decision.setupMethods], reason: decision.reason };
   }
 }

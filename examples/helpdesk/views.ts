@@ -72,16 +72,23 @@ export function loginVerifyPage(
 ${v.method === 'totp'
   ? form(frame, '/login/totp', html`${codeField('Code from your authenticator app')}<button>Sign in</button>`)
   : emailCode(frame, v.login, v.account)}`;
+  // A recovery code also works while suspended: a valid one lifts the suspension.
+  const recovery = v.login.recoveryCode && html`<p>Lost your phone or can't read your email? <a href="/login/recovery">Use a recovery code</a></p>`;
   return page(frame, 'Two-factor authentication', html`${ask}
+${recovery}
 <p><a href="/login">Start over</a></p>`);
 }
 
-export function homePage(frame: Frame, v: { skippedUntil?: Date }): string {
+/** `fewRecoveryCodes`: how many are left when few are (FEW_RECOVERY_CODES), to offer new ones. */
+export function homePage(frame: Frame, v: { skippedUntil?: Date; fewRecoveryCodes?: number }): string {
+  const few = v.fewRecoveryCodes;
   return page(
     frame,
     'Tickets',
     html`${v.skippedUntil && html`<p class="flash notice">You skipped setting up two-factor authentication. You can skip it until
 ${time(v.skippedUntil)}. <a href="/preferences/security">Set it up now</a></p>`}
+${few !== undefined && html`<div class="problem" id="few-recovery-codes"><p>Only ${few} recovery ${few === 1 ? 'code' : 'codes'} left.</p>
+${form(frame, '/preferences/security/recovery', html`<button>Generate new codes</button>`)}</div>`}
 <ul class="tickets">
 <li><strong>#1042</strong> Printer on floor 3 shows "PC LOAD LETTER"</li>
 <li><strong>#1041</strong> Can't open the quarterly report</li>
@@ -108,8 +115,23 @@ Last used: ${totp.lastUsedAt ? time(totp.lastUsedAt) : 'never'}.</p>`
     html`${v.status.suspendedAt && html`<p class="problem" id="suspended">Suspended since ${time(v.status.suspendedAt)}: no code is accepted until an admin unlocks your account.</p>`}
 <section><h2>Authenticator app</h2>${app}</section>
 <section><h2>Email codes</h2>${mail}</section>
-<p class="hint">Lost your phone? Ask an admin to remove two-factor authentication from your account.</p>`,
+${recoverySection(frame, v.status)}
+<p class="hint">Lost your phone? Sign in with a recovery code. Without one, ask an admin to remove two-factor authentication from your account.</p>`,
   );
+}
+
+function recoverySection(frame: Frame, status: TwoFactorStatus): Html {
+  if (status.enrolled.length === 0) {
+    return html`<section id="recovery"><h2>Recovery codes</h2><p>Set up an authenticator app or email codes first: recovery codes are for when you can't use them.</p></section>`;
+  }
+  const codes = status.recoveryCodes;
+  const state = !codes
+    ? html`<p>Recovery codes: none yet.</p>`
+    : html`<p>Recovery codes: ${codes.remaining} left, created ${time(codes.createdAt)}.</p>
+${!codes.usable && html`<p class="problem">These codes no longer work (the server's key changed): generate new ones.</p>`}`;
+  return html`<section id="recovery"><h2>Recovery codes</h2>${state}
+${form(frame, '/preferences/security/recovery', html`<button class="secondary">Generate new codes</button>`)}
+<p class="hint">Each code signs you in once when you can't use your phone or email. New codes replace all earlier ones.</p></section>`;
 }
 
 export function securityTotpPage(frame: Frame, setup: TotpSetupResult): string {
@@ -121,10 +143,15 @@ export function outboxPage(frame: Frame, messages: EmailMessage[]): string {
   return page(
     frame,
     'Outbox',
-    html`<p class="hint">Demo only: a real helpdesk sends these by email. Newest first.</p>
+    html`<p class="hint">Demo only: a real helpdesk sends these by email. Newest first. Codes to sign in, and security notices
+(2FA set up or removed, recovery codes made or used, a lock), which carry no code.</p>
 ${messages.length === 0 && html`<p>No emails yet.</p>`}
-${[...messages].reverse().map(
-      (m) => html`<article class="mail" data-to="${m.to}"><h2>${m.subject}</h2>
+${[...messages].reverse().map((m) =>
+      // A security notice has no code: it tells the agent that their 2FA changed.
+      m.kind === 'notice'
+        ? html`<article class="mail notice" data-to="${m.to}"><h2>${m.subject}</h2>
+<p class="muted"><strong>Security notice</strong> · to ${m.to} · ${time(m.notice.at, true)}</p><pre>${m.text}</pre></article>`
+        : html`<article class="mail" data-to="${m.to}"><h2>${m.subject}</h2>
 <p class="muted">To ${m.to} · valid until ${time(m.expiresAt, true)}</p><pre>${m.text}</pre></article>`,
     )}`,
   );

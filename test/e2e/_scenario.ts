@@ -26,11 +26,21 @@ export async function enterCode(page: Page, label: string, code: string, button:
 /** The code in the newest mail to `to`, read off the outbox page as a person would. */
 export async function codeFromOutbox(page: Page, base: string, to: string): Promise<{ subject: string; code: string }> {
   await page.goto(`${base}/outbox`);
-  const mail = page.locator(`article.mail[data-to="${to}"]`).first();
+  // Code mails only: security notices (article.mail.notice) carry no code.
+  const mail = page.locator(`article.mail:not(.notice)[data-to="${to}"]`).first();
   const subject = (await mail.locator('h2').textContent()) ?? '';
   const code = /\b(\d{6})\b/.exec((await mail.locator('pre').textContent()) ?? '')?.[1];
   if (code === undefined) throw new Error(`no code in the newest mail to ${to}`);
   return { subject, code };
+}
+
+export const RECOVERY_CODES = 'Your recovery codes';
+
+/** On the page of new recovery codes (after a set-up): reads them, then follows Continue. */
+export async function continuePastRecoveryCodes(page: Page): Promise<string[]> {
+  const codes = await page.locator('#recovery-codes code').allTextContents();
+  await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: 'Continue' }).click()]);
+  return codes;
 }
 
 export type ScenarioRun = (s: { base: string; user: () => Promise<{ context: BrowserContext; page: Page }> }) => Promise<void>;

@@ -1,7 +1,8 @@
 /**
  * The helpdesk demo in a real browser (Debian's Chromium through playwright-core): the six
- * scenarios of the demo issue, and a seventh where an agent is suspended and an admin unlocks.
- * Each starts its own server, so no scenario sees another's settings. Real clock: TOTP codes
+ * scenarios of the demo issue, and a seventh where an agent is suspended and an admin unlocks
+ * (the eighth, a recovery code that lifts a suspension, is in recovery.e2e.ts). A set-up now
+ * shows the new recovery codes once, which the scenarios pass with Continue. Each starts its own server, so no scenario sees another's settings. Real clock: TOTP codes
  * are computed with twofold's `totp` from the secret shown on the page, the way an
  * authenticator app computes them.
  *
@@ -12,7 +13,19 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKeyUri, totp } from '../../src/index.js';
 import { findChromium, flash, heading, inCi, launchChromium, saveAuthSettings, shownSecret, signIn, signOut, submit, utcDay } from './_harness.js';
-import { codeFromOutbox, enterCode, runScenario, SETUP, SUSPENDED, TOTP_FAILED, VERIFY, wrongCode, type ScenarioRun } from './_scenario.js';
+import {
+  codeFromOutbox,
+  continuePastRecoveryCodes,
+  enterCode,
+  RECOVERY_CODES,
+  runScenario,
+  SETUP,
+  SUSPENDED,
+  TOTP_FAILED,
+  VERIFY,
+  wrongCode,
+  type ScenarioRun,
+} from './_scenario.js';
 
 // jsqr is a UMD bundle whose typings say `export default`; take the function either way.
 type JsQr = typeof import('jsqr').default;
@@ -77,6 +90,8 @@ describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromiu
       const secret = await shownSecret(agent);
       const setupAt = Date.now();
       await enterCode(agent, 'Code from the app', totp(secret, { at: setupAt }), 'Turn on');
+      expect(await heading(agent)).toBe(RECOVERY_CODES); // shown once, then the tickets
+      expect(await continuePastRecoveryCodes(agent)).toHaveLength(10);
       expect(await heading(agent)).toBe('Tickets');
       await signOut(agent);
 
@@ -134,6 +149,8 @@ describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromiu
 
       // And the app that scanned it works: set-up is confirmed with its code.
       await enterCode(page, 'Code from the app', totp(parseKeyUri(uri).secret), 'Turn on');
+      expect(await heading(page)).toBe(RECOVERY_CODES);
+      await continuePastRecoveryCodes(page);
       expect(await heading(page)).toBe('Security');
       expect(await page.locator('main').innerText()).toMatch(/Authenticator app\s+On: set up/);
     }));
@@ -159,6 +176,8 @@ describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromiu
       const setupMail = await codeFromOutbox(inbox, base, 'bob@acme.test');
       expect(setupMail.subject).toBe('Acme Help: confirm your email for two-factor authentication');
       await enterCode(agent, 'Code from the email', setupMail.code, 'Turn on');
+      expect(await heading(agent)).toBe(RECOVERY_CODES);
+      await continuePastRecoveryCodes(agent);
       expect(await heading(agent)).toBe('Tickets');
       await signOut(agent);
 
@@ -187,6 +206,7 @@ describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromiu
       expect(await heading(agent)).toBe(SETUP);
       const firstSecret = await shownSecret(agent);
       await enterCode(agent, 'Code from the app', totp(firstSecret), 'Turn on');
+      await continuePastRecoveryCodes(agent);
       expect(await heading(agent)).toBe('Tickets');
       await signOut(agent);
 

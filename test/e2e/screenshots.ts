@@ -58,7 +58,8 @@ try {
   await outbox.goto(`${base}/outbox`);
   const code = /\b(\d{6})\b/.exec((await outbox.locator('article.mail pre').first().textContent()) ?? '')![1]!;
   await bob.page.getByLabel('Code from the email').fill(code);
-  await submit(bob.page, 'Turn on');
+  await submit(bob.page, 'Turn on'); // then his recovery codes, shown once
+  await Promise.all([bob.page.waitForEvent('load'), bob.page.getByRole('link', { name: 'Continue' }).click()]);
   await submit(bob.page, 'Log out');
   await admin.goto(`${base}/admin/agents/bob`);
   await submit(admin, 'Set up TOTP for this agent');

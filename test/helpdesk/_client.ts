@@ -149,3 +149,23 @@ export async function admin(): Promise<Agent> {
   expect((await ada.password('ada@acme.test')).location).toBe('/');
   return ada;
 }
+
+/** The recovery codes listed on a page (`XXXXX-XXXXX`), in order; none when the page has none. */
+export function recoveryCodesOf(body: string): string[] {
+  return [...body.matchAll(/<li><code>([A-Z2-7]{5}-[A-Z2-7]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+}
+
+/**
+ * Every agent must set up TOTP; `email` does so at login and reads the recovery codes shown
+ * once after it. The agent (signed in), the TOTP secret and the codes.
+ */
+export async function totpWithRecoveryCodes(email: string): Promise<{ agent: Agent; secret: string; codes: string[] }> {
+  requireOnly('totp');
+  const agent = new Agent();
+  expect((await agent.password(email)).location).toBe('/login/setup');
+  const secret = shownSecret((await agent.get('/login/setup')).body);
+  expect((await agent.post('/login/totp', { code: totp(secret) })).location).toBe('/recovery-codes');
+  const codes = recoveryCodesOf((await agent.get('/recovery-codes')).body);
+  expect(codes).toHaveLength(10);
+  return { agent, secret, codes };
+}

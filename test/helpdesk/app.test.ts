@@ -81,7 +81,8 @@ describe('a login acts on a fresh policy decision, not the one kept since the pa
 describe('a method switched off does not block setting up the other one', () => {
   it('email enrolled, then Email off and TOTP on with "require": the login shows TOTP set-up, no redirect loop, and confirming works', async () => {
     const bob = await emailSetupCodeSent('bob@acme.test');
-    expect((await bob.post('/login/email', { code: await codeFromOutbox('bob@acme.test') })).location).toBe('/');
+    // The first method set up: recovery codes, shown once, before the tickets.
+    expect((await bob.post('/login/email', { code: await codeFromOutbox('bob@acme.test') })).location).toBe('/recovery-codes');
     expect((await app.helpdesk.twoFactor.status('bob')).enrolled).toEqual(['email']);
     await bob.get('/'); // a page with this session's token, for the Log out form
     expect((await bob.post('/logout', {})).location).toBe('/login');
@@ -92,6 +93,7 @@ describe('a method switched off does not block setting up the other one', () => 
     expect(page.status).toBe(200);
     expect(page.body).toContain('<h1>Set up two-factor authentication</h1>');
     const secret = shownSecret(page.body);
+    // A second method: Bob's recovery codes still work, so no new ones come between.
     expect((await bob.post('/login/totp', { code: totp(secret) })).location).toBe('/');
     expect(await bob.signedIn()).toBe(true);
     expect((await app.helpdesk.twoFactor.status('bob')).enrolled).toContain('totp');
@@ -102,7 +104,7 @@ describe('a method switched off does not block setting up the other one', () => 
     const ann = new Agent();
     await ann.password('ann@acme.test');
     const secret = shownSecret((await ann.get('/login/setup')).body);
-    expect((await ann.post('/login/totp', { code: totp(secret) })).location).toBe('/');
+    expect((await ann.post('/login/totp', { code: totp(secret) })).location).toBe('/recovery-codes');
     await ann.get('/');
     expect((await ann.post('/logout', {})).location).toBe('/login');
 

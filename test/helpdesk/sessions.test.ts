@@ -33,7 +33,7 @@ describe('sessions', () => {
     expect((await before.get('/login/setup')).location).toBe('/login');
 
     const signIn = await ann.post('/login/totp', { code: totp(secret) });
-    expect(signIn.location).toBe('/');
+    expect(signIn.location).toBe('/recovery-codes'); // signed in; the new recovery codes first
     const signedIn = ann.cookie!;
     expect(signedIn).not.toBe(pending);
     expect(await ann.signedIn()).toBe(true);
@@ -125,7 +125,7 @@ describe('anonymous visitors cannot evict agents who passed the password', () =>
     const setup = await bob.get('/login/setup');
     expect(setup.status).toBe(200);
     expect(shownSecret(setup.body)).toBe(secret);
-    expect((await bob.post('/login/totp', { code: totp(secret) })).location).toBe('/');
+    expect((await bob.post('/login/totp', { code: totp(secret) })).location).toBe('/recovery-codes');
     expect(await bob.signedIn()).toBe(true);
     // The flood pushed out anonymous sessions only: the early visitor's form has expired.
     expect((await early.post('/login', { email: 'cho@acme.test', password: 'demo' })).status).toBe(403);

@@ -48,8 +48,8 @@ describe('the set-up token stays on the server', () => {
     expect(new Set(hidden)).toEqual(new Set(['csrf']));
 
     replies.push(await ann.post('/login/totp', { code: totp(shownSecret(first.body)) }));
-    expect(replies.at(-1)!.location).toBe('/');
-    replies.push(await ann.get('/'));
+    expect(replies.at(-1)!.location).toBe('/recovery-codes');
+    replies.push(await ann.get('/recovery-codes'), await ann.get('/'));
     expect(seenByBrowser(replies)).not.toContain(tokens[0]!);
     expect(app.log.join('\n')).not.toContain(tokens[0]!);
     expect((await app.helpdesk.twoFactor.status('ann')).enrolled).toEqual(['totp']);
@@ -61,8 +61,8 @@ describe('the set-up token stays on the server', () => {
     const first = shownSecret((await cho.get('/preferences/security/totp')).body);
     expect(shownSecret((await cho.get('/preferences/security/totp')).body)).toBe(first);
     const done = await cho.post('/preferences/security/totp', { code: totp(first) });
-    expect(done.location).toBe('/preferences/security');
-    expect(flashOf((await cho.get('/preferences/security')).body)).toContain('Your authenticator app is on');
+    expect(done.location).toBe('/recovery-codes'); // then Continue goes to Security
+    expect(flashOf((await cho.get('/recovery-codes')).body)).toContain('Your authenticator app is on');
   });
 
   it('another session of the same agent gets its own secret', async () => {
@@ -89,7 +89,7 @@ describe('a set-up that can no longer be confirmed is said in words, and a new c
     expect(flashOf(page.body)).toBe('This set-up expired: scan the new code below with your app.');
     const fresh = shownSecret(page.body);
     expect(fresh).not.toBe(old);
-    expect((await cho.post('/preferences/security/totp', { code: totp(fresh) })).location).toBe('/preferences/security');
+    expect((await cho.post('/preferences/security/totp', { code: totp(fresh) })).location).toBe('/recovery-codes');
     expect((await app.helpdesk.twoFactor.status('cho')).enrolled).toEqual(['totp']);
   });
 
@@ -109,7 +109,7 @@ describe('a set-up that can no longer be confirmed is said in words, and a new c
     expect(flashOf(page.body)).toMatch(/^A newer set-up was started for your account .* Scan the new code below\.$/);
     const fresh = shownSecret(page.body);
     expect(fresh).not.toBe(secret);
-    expect((await first.post('/login/totp', { code: totp(fresh) })).location).toBe('/');
+    expect((await first.post('/login/totp', { code: totp(fresh) })).location).toBe('/recovery-codes');
   });
 
   it('a confirmation from a session that never showed a set-up page: a message, not a server error', async () => {

@@ -1,12 +1,13 @@
 /**
  * A suspended agent at the HTTP level, with the demo's test-only fast throttle (suspension
  * after 6 wrong codes in a row instead of 100): the login says so and asks for no code, the
- * right code does not help, the admin's profile shows it, and the admin's unlock ends it.
+ * right code does not help, the admin's profile shows it, and the admin's unlock ends it; or
+ * the agent's own recovery code does.
  */
 import { describe, expect, it } from 'vitest';
 import { totp } from '../../src/index.js';
 import { FAST_THROTTLE } from '../../examples/helpdesk/twofactor.js';
-import { admin, Agent, app, flashOf, shownSecret, useHelpdesk, wrongCode } from './_client.js';
+import { admin, Agent, app, flashOf, recoveryCodesOf, shownSecret, useHelpdesk, wrongCode } from './_client.js';
 
 useHelpdesk({ throttle: FAST_THROTTLE });
 
@@ -74,5 +75,31 @@ describe('a suspended agent', () => {
     expect(begin.body).toContain('<h1>Security</h1>');
     expect(flashOf(begin.body)).toBe(SUSPENDED);
     expect(begin.body).not.toContain('id="totp-secret"');
+  });
+
+  it('a recovery code signs a suspended agent in and lifts the suspension', async () => {
+    const cho = new Agent();
+    expect((await cho.password('cho@acme.test')).location).toBe('/'); // 2FA optional: straight in
+    const secret = shownSecret((await cho.get('/preferences/security/totp')).body);
+    expect((await cho.post('/preferences/security/totp', { code: totp(secret) })).location).toBe('/recovery-codes');
+    const codes = recoveryCodesOf((await cho.get('/recovery-codes')).body);
+    expect(codes).toHaveLength(10);
+    await cho.post('/logout', {});
+
+    await cho.follow(await cho.password('cho@acme.test'));
+    for (let i = 0; i < 20 && (await app.helpdesk.twoFactor.status('cho')).suspendedAt === null; i++) {
+      await cho.post('/login/totp', { code: wrongCode(secret) });
+    }
+    const page = await cho.get('/login/verify');
+    expect(flashOf(page.body)).toBe(SUSPENDED);
+    expect(page.body).not.toContain('name="code"');
+    expect(page.body).toContain('<a href="/login/recovery">Use a recovery code</a>');
+
+    await cho.get('/login/recovery');
+    expect((await cho.post('/login/recovery', { code: codes[0]! })).location).toBe('/');
+    expect(flashOf((await cho.get('/')).body)).toBe('Signed in with a recovery code. 9 recovery codes left.');
+    const status = await app.helpdesk.twoFactor.status('cho');
+    expect(status.suspendedAt).toBeNull();
+    expect(status.failures).toBe(0);
   });
 });
