@@ -5,7 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { totp } from '../../src/index.js';
-import { newUser, startDemo, submit } from './_harness.js';
+import { flash, newUser, startDemo, submit } from './_harness.js';
 
 export const TOTP_FAILED = "That code didn't work. Wait for the next one and try again.";
 export const SUSPENDED = 'Too many wrong codes: this account is suspended. Ask an admin to unlock it.';
@@ -32,6 +32,20 @@ export async function codeFromOutbox(page: Page, base: string, to: string): Prom
   const code = /\b(\d{6})\b/.exec((await mail.locator('pre').textContent()) ?? '')?.[1];
   if (code === undefined) throw new Error(`no code in the newest mail to ${to}`);
   return { subject, code };
+}
+
+/**
+ * Enters wrong TOTP codes until the page says the agent is suspended (at most 20 tries; a lock
+ * of 1 ms under the fast throttle may refuse one code unread, so no exact count), and returns
+ * the messages shown, in order.
+ */
+export async function wrongCodesUntilSuspended(page: Page, secret: string): Promise<string[]> {
+  const messages: string[] = [];
+  while (messages.at(-1) !== SUSPENDED && messages.length < 20) {
+    await enterCode(page, 'Code from your authenticator app', wrongCode(secret), 'Sign in');
+    messages.push(await flash(page));
+  }
+  return messages;
 }
 
 export const RECOVERY_CODES = 'Your recovery codes';

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/index.js';
 import { findChromium, flash, heading, inCi, launchChromium, shownSecret, signIn, signOut, submit } from './_harness.js';
-import { enterCode, RECOVERY_CODES, runScenario, SUSPENDED, VERIFY, wrongCode } from './_scenario.js';
+import { enterCode, RECOVERY_CODES, runScenario, SUSPENDED, VERIFY, wrongCode, wrongCodesUntilSuspended } from './_scenario.js';
 
 const chromiumPath = findChromium();
 if (chromiumPath === undefined) {
@@ -76,11 +76,7 @@ describe.skipIf(chromiumPath === undefined)('recovery codes in Chromium', () => 
         // Wrong codes until suspended (a lock of 1 ms may refuse one unread, so no exact count).
         await signIn(agent, base, 'cho@acme.test');
         expect(await heading(agent)).toBe(VERIFY);
-        const messages: string[] = [];
-        while (messages.at(-1) !== SUSPENDED && messages.length < 20) {
-          await enterCode(agent, 'Code from your authenticator app', wrongCode(secret), 'Sign in');
-          messages.push(await flash(agent));
-        }
+        const messages = await wrongCodesUntilSuspended(agent, secret);
         expect(messages.at(-1)).toBe(SUSPENDED);
         expect(await agent.getByLabel('Code from your authenticator app').count()).toBe(0);
 
