@@ -6,6 +6,8 @@ export default defineConfig({
     qr: 'src/qr.ts',
     memory: 'src/memory.ts',
     testing: 'src/testing/conformance.ts',
+    postgres: 'src/postgres.ts',
+    redis: 'src/redis.ts',
   },
   format: ['esm', 'cjs'],
   // tsup's declaration build sets `baseUrl`, which TypeScript 6 reports as deprecated (TS5101)

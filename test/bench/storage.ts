@@ -2,8 +2,9 @@
  * `npm run bench:storage` (issue 6): the service's `verifyTotp` through real storage.
  *
  * - Throughput and latency: 1,000 admin-provisioned agents each verify a valid code, all at
- *   once (`Promise.all`), on MemoryStorage, PostgreSQL (examples/storage/postgres.ts on a
- *   `pg.Pool` of 10 connections) and Redis (examples/storage/redis.ts on one ioredis
+ *   once (`Promise.all`), on MemoryStorage, PGlite (twofold/postgres on an in-process,
+ *   in-memory PGlite), PostgreSQL (twofold/postgres on a `pg.Pool` of 10 connections) and
+ *   Redis (twofold/redis on one ioredis
  *   connection). 2 warm-up rounds, then 7 measured rounds, the clock one step on each round.
  *   Latency is per call, from the call to its result, so it includes waiting behind the other
  *   999; median and p99 are over all 7,000 measured calls; throughput is 1,000 / the median
@@ -15,8 +16,9 @@
  * without them those rows say so. Prints markdown.
  */
 import { arch, cpus, platform } from 'node:os';
-import { pgStorage } from '../../examples/storage/postgres.js';
-import { redisStorage } from '../../examples/storage/redis.js';
+import { PGlite } from '@electric-sql/pglite';
+import { createTable, postgresStorage } from '../../src/postgres.js';
+import { redisStorage } from '../../src/redis.js';
 import { TwoFactorError } from '../../src/errors.js';
 import { MemoryStorage, manualClock } from '../../src/memory.js';
 import { totp } from '../../src/otp/totp.js';
@@ -143,6 +145,11 @@ async function backends(prefix: string): Promise<{ list: Backend[]; skipped: str
   const list: Backend[] = [{ name: 'MemoryStorage', storage: new MemoryStorage(), close: async () => {} }];
   const skipped: string[] = [];
   const versions: string[] = [];
+  const lite = new PGlite();
+  await createTable(lite);
+  const liteVersion = String((await lite.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v).split(' ')[0];
+  versions.push(`PGlite ${liteVersion} (in-process, in memory)`);
+  list.push({ name: 'PGlite (in memory)', storage: postgresStorage(lite), close: () => lite.close() });
   const pgUrl = process.env['TWOFOLD_PG_URL'];
   if (pgUrl) {
     const pool = pgPool(pgUrl, { max: PG_POOL_SIZE, application_name: 'twofold-bench' });
@@ -152,7 +159,7 @@ async function backends(prefix: string): Promise<{ list: Backend[]; skipped: str
     versions.push(`PostgreSQL ${version} (fsync ${await setting('fsync')}, synchronous_commit ${await setting('synchronous_commit')})`);
     list.push({
       name: `PostgreSQL (pool of ${PG_POOL_SIZE})`,
-      storage: pgStorage(pool),
+      storage: postgresStorage(pool),
       close: async () => {
         await pool.query("DELETE FROM twofold_agent WHERE agent_id LIKE $1 || '%'", [prefix]);
         await pool.end();
@@ -171,7 +178,7 @@ async function backends(prefix: string): Promise<{ list: Backend[]; skipped: str
     const keyPrefix = `twofold-bench:${prefix}:`;
     list.push({
       name: 'Redis (1 connection)',
-      storage: redisStorage(redis, keyPrefix),
+      storage: redisStorage(redis, { prefix: keyPrefix }),
       close: async () => {
         let cursor = '0';
         do {

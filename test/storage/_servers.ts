@@ -4,8 +4,8 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { PG_SCHEMA, pgStorage } from '../../examples/storage/postgres.js';
-import { redisStorage } from '../../examples/storage/redis.js';
+import { createTable, postgresStorage } from '../../src/postgres.js';
+import { redisStorage } from '../../src/redis.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
 
 export type Backend = 'postgres' | 'redis';
@@ -33,7 +33,7 @@ export async function ensurePgSchema(db: pg.Pool | pg.Client): Promise<void> {
   try {
     await client.query('BEGIN');
     await client.query("SELECT pg_advisory_xact_lock(hashtext('twofold_agent schema'))");
-    await client.query(PG_SCHEMA);
+    await createTable(client);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -70,7 +70,7 @@ export async function connect(backend: Backend, url: string, name = 'twofold-tes
   if (backend === 'postgres') {
     const pool = pgPool(url, { max: 1, application_name: name });
     await ensurePgSchema(pool);
-    return { storage: pgStorage(pool), close: () => pool.end() };
+    return { storage: postgresStorage(pool), close: () => pool.end() };
   }
   const redis = redisClient(url, name);
   await redis.ping();

@@ -1,11 +1,14 @@
 /**
- * examples/storage/postgres.ts against a real PostgreSQL (TWOFOLD_PG_URL): the conformance
- * kit, then faults: the adapter's connection terminated while a statement waits on a lock
- * (deterministically mid-operation), and terminated over and over during a run of operations.
+ * twofold/postgres (src/postgres.ts): the conformance kit and the adapter's own checks on
+ * PGlite (in-process, always) and on a real PostgreSQL when TWOFOLD_PG_URL is set; then, on
+ * the real server only, faults: the adapter's connection terminated while a statement waits
+ * on a lock (deterministically mid-operation), and terminated over and over during a run of
+ * operations.
  */
 import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_SCHEMA, pgStorage } from '../../examples/storage/postgres.js';
+import { createTable, postgresStorage, type PostgresQueryable } from '../../src/postgres.js';
 import { manualClock } from '../../src/memory.js';
 import { TwoFactorError, totp, type TwoFactor, type TwoFactorStorage } from '../../src/index.js';
 import { storageConformance } from '../../src/testing/conformance.js';
@@ -18,44 +21,175 @@ const T1 = T0 + STEP_MS;
 
 const url = serverUrl('postgres');
 
+/** A database the adapter runs on: PGlite always, the real server when configured. */
+interface Target {
+  label: string;
+  open(run: string): Promise<{ db: PostgresQueryable; close(): Promise<void> }>;
+}
 
-describe.runIf(url !== undefined)('PostgreSQL storage (examples/storage/postgres.ts)', { timeout: 60_000 }, () => {
+const TARGETS: Target[] = [
+  {
+    label: 'PGlite',
+    async open() {
+      const db = new PGlite();
+      await createTable(db);
+      return { db, close: () => db.close() };
+    },
+  },
+  ...(url === undefined
+    ? []
+    : [
+        {
+          label: 'PostgreSQL server',
+          async open(run: string) {
+            const pool = pgPool(url, { application_name: `twofold-conformance-${run}` });
+            await ensurePgSchema(pool);
+            return { db: pool, close: () => pool.end() };
+          },
+        },
+      ]),
+];
+
+const GOOD_TABLES = ['twofold_agent', 'a', '_', '_x1', 'order', 'auth.twofold_agent', 'a'.repeat(63), `${'s'.repeat(63)}.${'t'.repeat(63)}`];
+const BAD_TABLES = [
+  'x; DROP TABLE y',
+  'Agent',
+  '1abc',
+  'a-b',
+  ' a',
+  'a ',
+  '"a"',
+  '',
+  '.a',
+  'a.',
+  'a..b',
+  'a.b.c',
+  'a'.repeat(64),
+  `auth.${'t'.repeat(64)}`,
+  'agent\u0000',
+  'ägent',
+];
+
+describe('twofold/postgres: table names', () => {
+  const db: PostgresQueryable = { query: async () => ({ rows: [] }) };
+
+  it.each(GOOD_TABLES)('accepts %s', (table) => {
+    expect(() => postgresStorage(db, { table })).not.toThrow();
+  });
+
+  it.each(BAD_TABLES)('refuses %j without repeating it', async (table) => {
+    let error: unknown;
+    try {
+      postgresStorage(db, { table });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TypeError);
+    if (table.length >= 4) expect((error as Error).message).not.toContain(table);
+    await expect(createTable(db, { table })).rejects.toThrow(TypeError);
+  });
+
+  it('refuses a table name that is not a string, and a db without query()', () => {
+    expect(() => postgresStorage(db, { table: 42 as unknown as string })).toThrow(TypeError);
+    expect(() => postgresStorage({} as PostgresQueryable)).toThrow(TypeError);
+  });
+
+  it('double-quotes the name in every statement (schema and table apart)', async () => {
+    const seen: string[] = [];
+    const spy: PostgresQueryable = {
+      query: async (text) => {
+        seen.push(text);
+        return { rows: [] };
+      },
+    };
+    await createTable(spy, { table: 'auth.order' });
+    const storage = postgresStorage(spy, { table: 'auth.order' });
+    await storage.load('a');
+    await storage.save('a', {} as never, null);
+    await storage.save('a', {} as never, '1');
+    expect(seen).toHaveLength(4);
+    for (const text of seen) expect(text).toContain('"auth"."order"');
+  });
+
+  it('on PGlite: a reserved word and a schema work as table names, and createTable is idempotent', async () => {
+    const lite = new PGlite();
+    try {
+      await lite.query('CREATE SCHEMA auth');
+      for (const table of ['order', 'auth.twofold_agent']) {
+        await createTable(lite, { table });
+        await createTable(lite, { table });
+        for (const t of storageConformance(() => postgresStorage(lite, { table }), { concurrency: 5 }).slice(0, 4)) await t.run();
+      }
+      const { rows } = await lite.query<{ name: string }>(
+        "SELECT schemaname || '.' || tablename AS name FROM pg_tables WHERE tablename IN ('order', 'twofold_agent') ORDER BY 1",
+      );
+      expect(rows.map((r) => r.name)).toEqual(['auth.twofold_agent', 'public.order']);
+    } finally {
+      await lite.close();
+    }
+  });
+});
+
+for (const target of TARGETS) {
+  describe(`twofold/postgres on ${target.label}`, { timeout: 60_000 }, () => {
+    const run = runId();
+    let db: PostgresQueryable;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ db, close } = await target.open(run));
+    });
+    afterAll(async () => {
+      await close?.();
+    });
+
+    describe('passes the storage conformance kit', () => {
+      for (const t of storageConformance(() => postgresStorage(db), { agentPrefix: `pg-${run}` })) it(t.name, t.run);
+    });
+
+    describe('passes it with 100 concurrent writers', () => {
+      const races = storageConformance(() => postgresStorage(db), { agentPrefix: `pg100-${run}`, concurrency: 100 });
+      for (const t of races.filter((c) => c.name.includes('concurrent'))) it(t.name, t.run);
+    });
+
+    it('stores the record as jsonb and a bigint version that grows by one per save', async () => {
+      const storage = postgresStorage(db);
+      const tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: TOTP_ONLY, clock: manualClock(T0) });
+      const id = `pg-${run}-row`;
+      await tf.admin.provisionTotp(id, { account: 'a@example.com' });
+      await tf.admin.setEnforced(id, true);
+      const { rows } = (await db.query(
+        "SELECT record::text AS json, version, pg_typeof(record)::text AS rtype, pg_typeof(version)::text AS vtype FROM twofold_agent WHERE agent_id = $1",
+        [id],
+      )) as { rows: Array<{ json: string; version: unknown; rtype: string; vtype: string }> };
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.rtype).toBe('jsonb');
+      expect(rows[0]!.vtype).toBe('bigint');
+      expect(String(rows[0]!.version)).toBe('2');
+      const loaded = (await storage.load(id))!;
+      expect(loaded.version).toBe('2');
+      expect(JSON.parse(rows[0]!.json)).toEqual(loaded.record);
+      expect(JSON.parse(rows[0]!.json).enforced).toBe(true);
+    });
+
+    it('a stale or absent version is a lost race, not an error', async () => {
+      const storage = postgresStorage(db);
+      const id = `pg-${run}-stale`;
+      const record = (await (async () => {
+        const tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: TOTP_ONLY, clock: manualClock(T0) });
+        await tf.admin.setEnforced(id, true);
+        return (await storage.load(id))!.record;
+      })());
+      expect(await storage.save(id, record, '0')).toBe(false);
+      expect(await storage.save(`${id}-none`, record, '1')).toBe(false);
+      expect(await storage.load(`${id}-none`)).toBeNull();
+      expect(await storage.save(id, record, null)).toBe(false);
+    });
+  });
+}
+
+describe.runIf(url !== undefined)('twofold/postgres on a PostgreSQL server: faults', { timeout: 60_000 }, () => {
   const run = runId();
-  let pool: pg.Pool;
-
-  beforeAll(async () => {
-    pool = pgPool(url!, { application_name: `twofold-conformance-${run}` });
-    await ensurePgSchema(pool);
-  });
-  afterAll(async () => {
-    await pool?.end();
-  });
-
-  describe('passes the storage conformance kit', () => {
-    for (const t of storageConformance(() => pgStorage(pool), { agentPrefix: `pg-${run}` })) it(t.name, t.run);
-  });
-
-  describe('passes it with 100 concurrent writers on a pool of 10 connections', () => {
-    const races = storageConformance(() => pgStorage(pool), { agentPrefix: `pg100-${run}`, concurrency: 100 });
-    for (const t of races.filter((c) => c.name.includes('concurrent'))) it(t.name, t.run);
-  });
-
-  it('stores the record as jsonb and a bigint version that grows by one per save', async () => {
-    const storage = pgStorage(pool);
-    const tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: TOTP_ONLY, clock: manualClock(T0) });
-    const id = `pg-${run}-row`;
-    await tf.admin.provisionTotp(id, { account: 'a@example.com' });
-    await tf.admin.setEnforced(id, true);
-    const { rows } = await pool.query('SELECT record::text AS json, version FROM twofold_agent WHERE agent_id = $1', [id]);
-    expect(rows).toHaveLength(1);
-    expect(rows[0].version).toBe('2');
-    expect(JSON.parse(rows[0].json)).toEqual((await storage.load(id))!.record);
-    expect(JSON.parse(rows[0].json).enforced).toBe(true);
-  });
-
-  it('refuses a table name that is not a plain identifier', () => {
-    expect(() => pgStorage(pool, 'x; DROP TABLE y')).toThrow(TypeError);
-  });
 
   describe('faults: the connection is terminated mid-operation', () => {
     const table = `twofold_fault_${run.replace(/-/g, '')}`;
@@ -110,9 +244,9 @@ describe.runIf(url !== undefined)('PostgreSQL storage (examples/storage/postgres
       admin = new pg.Client({ connectionString: url! });
       admin.on('error', () => {});
       await admin.connect();
-      await admin.query(PG_SCHEMA.replace('twofold_agent', table));
+      await createTable(admin, { table });
       victims = pgPool(url!, { max: 4, application_name: app });
-      storage = pgStorage(victims, table);
+      storage = postgresStorage(victims, { table });
       clock = manualClock(T0);
       tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: TOTP_ONLY, clock, throttle: { freeFailures: 100, maxConsecutiveFailures: 1000 } });
     });

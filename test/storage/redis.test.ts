@@ -1,12 +1,12 @@
 /**
- * examples/storage/redis.ts against a real Redis (TWOFOLD_REDIS_URL): the conformance kit,
+ * twofold/redis (src/redis.ts) against a real Redis (TWOFOLD_REDIS_URL): the conformance kit,
  * then faults: the adapter's connection killed (CLIENT KILL) while its save is held by a
  * CLIENT PAUSE WRITE (deterministically mid-operation), and killed over and over during a run
  * of operations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { redisStorage } from '../../examples/storage/redis.js';
+import { redisStorage, type RedisLike } from '../../src/redis.js';
 import { manualClock } from '../../src/memory.js';
 import { TwoFactorError, totp, type TwoFactor, type TwoFactorStorage } from '../../src/index.js';
 import { storageConformance } from '../../src/testing/conformance.js';
@@ -20,7 +20,41 @@ const T1 = T0 + STEP_MS;
 const url = serverUrl('redis');
 
 
-describe.runIf(url !== undefined)('Redis storage (examples/storage/redis.ts)', { timeout: 60_000 }, () => {
+describe('twofold/redis: the client and options it takes', () => {
+  it('refuses a client without hmget and eval, and a prefix that is not a string', () => {
+    const client = { hmget: async () => [], eval: async () => 0 };
+    expect(() => redisStorage({} as RedisLike)).toThrow(TypeError);
+    expect(() => redisStorage({ hmget: client.hmget } as unknown as RedisLike)).toThrow(TypeError);
+    expect(() => redisStorage(client, { prefix: 1 as unknown as string })).toThrow(TypeError);
+    expect(() => redisStorage(client, { prefix: '' })).not.toThrow();
+  });
+
+  it('sends one HMGET per load and one EVAL of one key per save (what a node-redis wrapper must pass on)', async () => {
+    const calls: unknown[][] = [];
+    const client: RedisLike = {
+      hmget: async (...args) => {
+        calls.push(['hmget', ...args]);
+        return [null, null];
+      },
+      eval: async (...args) => {
+        calls.push(['eval', ...args]);
+        return 1;
+      },
+    };
+    const storage = redisStorage(client, { prefix: 'p:' });
+    expect(await storage.load('a')).toBeNull();
+    expect(await storage.save('a', { schema: 2 } as never, null)).toBe(true);
+    expect(await storage.save('a', { schema: 2 } as never, 'v1')).toBe(true);
+    expect(calls[0]).toEqual(['hmget', 'p:a', 'record', 'version']);
+    const [, script, numKeys, key, mode, expected, json, version] = calls[1]!;
+    expect([typeof script, numKeys, key, mode, expected, json]).toEqual(['string', 1, 'p:a', 'create', '', '{"schema":2}']);
+    expect(version).toMatch(/^[0-9a-f-]{36}$/);
+    expect(calls[2]!.slice(2, 6)).toEqual([1, 'p:a', 'update', 'v1']);
+    for (const call of calls) for (const arg of call.slice(1)) expect(['string', 'number']).toContain(typeof arg);
+  });
+});
+
+describe.runIf(url !== undefined)('twofold/redis on a Redis server', { timeout: 60_000 }, () => {
   const run = runId();
   const prefix = `twofold-test:${run}:`;
   let redis: Redis;
@@ -36,16 +70,16 @@ describe.runIf(url !== undefined)('Redis storage (examples/storage/redis.ts)', {
   });
 
   describe('passes the storage conformance kit', () => {
-    for (const t of storageConformance(() => redisStorage(redis, prefix))) it(t.name, t.run);
+    for (const t of storageConformance(() => redisStorage(redis, { prefix }))) it(t.name, t.run);
   });
 
   describe('passes it with 100 concurrent writers', () => {
-    const races = storageConformance(() => redisStorage(redis, prefix), { concurrency: 100 });
+    const races = storageConformance(() => redisStorage(redis, { prefix }), { concurrency: 100 });
     for (const t of races.filter((c) => c.name.includes('concurrent'))) it(t.name, t.run);
   });
 
   it('keeps one hash per agent: the record as JSON text and a random version', async () => {
-    const storage = redisStorage(redis, prefix);
+    const storage = redisStorage(redis, { prefix });
     const tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: TOTP_ONLY, clock: manualClock(T0) });
     await tf.admin.provisionTotp('row', { account: 'a@example.com' });
     const hash = await redis.hgetall(`${prefix}row`);
@@ -56,7 +90,7 @@ describe.runIf(url !== undefined)('Redis storage (examples/storage/redis.ts)', {
 
   it('a hash with a record but no version is an error, not a missing record', async () => {
     await redis.hset(`${prefix}broken`, 'record', '{}');
-    await expect(redisStorage(redis, prefix).load('broken')).rejects.toThrow(/no version/);
+    await expect(redisStorage(redis, { prefix }).load('broken')).rejects.toThrow(/no version/);
   });
 
   describe('faults: the connection is killed mid-operation', () => {
@@ -89,7 +123,7 @@ describe.runIf(url !== undefined)('Redis storage (examples/storage/redis.ts)', {
       admin = redisClient(url!, `twofold-admin-${run}`);
       victim = redisClient(url!, name);
       await victim.ping();
-      storage = redisStorage(victim, prefix);
+      storage = redisStorage(victim, { prefix });
       clock = manualClock(T0);
       tf = createTwoFactor({ storage, issuer: 'Acme Help', settings: TOTP_ONLY, clock, throttle: { freeFailures: 100, maxConsecutiveFailures: 1000 } });
     });
