@@ -141,14 +141,14 @@ async function burst(inner: TwoFactorStorage, prefix: string, kind: BurstKind) {
   };
 }
 
-async function backends(prefix: string): Promise<{ list: Backend[]; skipped: string[]; versions: string[] }> {
+async function backends(prefix: string): Promise<{ list: Backend[]; skipped: string[]; versions: string[]; liteLabel: string }> {
   const list: Backend[] = [{ name: 'MemoryStorage', storage: new MemoryStorage(), close: async () => {} }];
   const skipped: string[] = [];
   const versions: string[] = [];
   const lite = new PGlite();
   await createTable(lite);
   const liteVersion = String((await lite.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v).split(' ')[0];
-  versions.push(`PGlite ${liteVersion} (in-process, in memory)`);
+  const liteLabel = `PGlite ${liteVersion} (in-process, in memory)`;
   list.push({ name: 'PGlite (in memory)', storage: postgresStorage(lite), close: () => lite.close() });
   const pgUrl = process.env['TWOFOLD_PG_URL'];
   if (pgUrl) {
@@ -192,13 +192,13 @@ async function backends(prefix: string): Promise<{ list: Backend[]; skipped: str
   } else {
     skipped.push('Redis: set TWOFOLD_REDIS_URL');
   }
-  return { list, skipped, versions };
+  return { list, skipped, versions, liteLabel };
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   const prefix = `bench-${globalThis.crypto.randomUUID().slice(0, 8)}`;
-  const { list, skipped, versions } = await backends(prefix);
+  const { list, skipped, versions, liteLabel } = await backends(prefix);
   const rows: string[] = [];
   const retryRows: string[] = [];
   try {
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     '## Storage benchmark: service `verifyTotp` through real storage',
     '',
     `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${platform()}/${arch()}, ` +
-      `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}${versions.length ? `; ${versions.join(', ')} on loopback, same machine` : ''}.`,
+      `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}; ${liteLabel}${versions.length ? `; ${versions.join(', ')} on loopback, same machine` : ''}.`,
     '',
     `### ${fmt(AGENTS, 0)} agents verifying a valid code at once`,
     '',
