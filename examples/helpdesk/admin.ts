@@ -17,12 +17,12 @@ export function adminRoutes({ twoFactor, store, frame, show, flashTo }: Kit): Ro
       show(c, views.adminAuthPage(frame(c), { form, problems: [], pastDate: isPast(store.settings) }));
     }],
 
-    ['POST', /^\/admin\/auth$/, 'admin', (c) => {
+    ['POST', /^\/admin\/auth$/, 'admin', async (c) => {
       const form = authFormFrom(c.form);
       const settings = settingsFrom(form);
       const problems = validateSettings(settings);
       if (problems.length > 0) return show(c, views.adminAuthPage(frame(c), { form, problems, pastDate: false }), 400);
-      store.settings = settings;
+      await store.saveSettings(settings);
       flashTo(c, '/admin/auth', 'Saved. The settings apply from each agent’s next login.', 'notice');
     }],
 

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TwoFactor, TwoFactorOptions } from '../../src/index.js';
-import type { MemoryMailer } from '../../src/memory.js';
+import { MemoryStorage, type MemoryMailer } from '../../src/memory.js';
+import { createTable, postgresStorage } from '../../src/postgres.js';
+import { randomKeys, type Db, type DemoKeys } from './database.js';
 import { adminRoutes } from './admin.js';
 import { csrfOk, fromThisMachine, readForm, redirect, send, Sessions, type SessionLimits } from './http.js';
 import { makeKit, type Ctx, type Route } from './kit.js';
@@ -38,12 +40,24 @@ export interface HelpdeskOptions {
   throttle?: TwoFactorOptions['throttle'];
   /** Caps on the stored sessions, per pool; default 10,000 each. */
   sessions?: SessionLimits;
+  /**
+   * Where the accounts, settings and twofold records live: a database (PGlite or a `pg` Pool,
+   * see database.ts) with the keys that go with its records; absent, everything in memory with
+   * fresh keys. Sessions and the outbox are in memory either way.
+   */
+  database?: { db: Db; keys: DemoKeys };
 }
 
 export async function createHelpdesk(options: HelpdeskOptions = {}): Promise<Helpdesk> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const store = await Store.seeded();
-  const { twoFactor, outbox } = wireTwoFactor(store, log, { throttle: options.throttle });
+  const { database } = options;
+  if (database) await createTable(database.db);
+  const store = database ? await Store.open(database.db) : await Store.seeded();
+  const { twoFactor, outbox } = wireTwoFactor(store, log, {
+    storage: database ? postgresStorage(database.db) : new MemoryStorage(),
+    keys: database?.keys ?? randomKeys(),
+    throttle: options.throttle,
+  });
   const sessions = new Sessions(options.sessions);
   const kit = makeKit(twoFactor, store, sessions);
   const { frame, show, flashTo } = kit;

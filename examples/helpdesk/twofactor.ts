@@ -2,7 +2,6 @@
  * The twofold wiring: the one service the app uses, and what a policy decision means for the
  * login (docs/login-flow.md). No HTML here; messages.ts says what the agent is told.
  */
-import { randomBytes } from 'node:crypto';
 import {
   aesGcmSecretCipher,
   createTwoFactor,
@@ -12,7 +11,8 @@ import {
   type TwoFactorEvent,
   type TwoFactorOptions,
 } from '../../src/index.js';
-import { MemoryMailer, MemoryStorage } from '../../src/memory.js';
+import { MemoryMailer } from '../../src/memory.js';
+import type { DemoKeys } from './database.js';
 import type { Store } from './store.js';
 
 export const ISSUER = 'Acme Help';
@@ -31,13 +31,21 @@ export interface Wiring {
  */
 export const FAST_THROTTLE = { freeFailures: 3, baseLockMs: 1, maxLockMs: 1, maxConsecutiveFailures: 6 } as const;
 
-export function wireTwoFactor(store: Store, log: (line: string) => void, options: { throttle?: TwoFactorOptions['throttle'] } = {}): Wiring {
+export interface WiringOptions {
+  /** twofold's records: `postgresStorage(db)` (app.ts) or, in memory, a `MemoryStorage`. */
+  storage: TwoFactorOptions['storage'];
+  /** The pepper and the secret cipher's key: the same at every start as long as the records last. */
+  keys: DemoKeys;
+  throttle?: TwoFactorOptions['throttle'];
+}
+
+export function wireTwoFactor(store: Store, log: (line: string) => void, options: WiringOptions): Wiring {
   const outbox = new MemoryMailer();
   const twoFactor = createTwoFactor({
     // Absent: twofold's defaults (a lock from the 5th failure, suspension at the 100th).
     ...(options.throttle && { throttle: options.throttle }),
-    // Production: your TwoFactorStorage on your database (docs/storage.md).
-    storage: new MemoryStorage(),
+    // twofold/postgres on the demo's database, or MemoryStorage with --memory (docs/storage.md).
+    storage: options.storage,
     issuer: ISSUER,
     // Read at every call, so the admin's change applies to the next login.
     settings: () => store.settings,
@@ -52,9 +60,9 @@ export function wireTwoFactor(store: Store, log: (line: string) => void, options
     // the agent's own address, with the mailer above. twofold never sees the helpdesk's accounts.
     notices: { addressOf: (id) => store.account(id)?.email ?? null },
     // Production: both from your secret store, the same across restarts (docs/security.md).
-    // Here the records live in memory, so fresh random keys at every start are enough.
-    email: { pepper: randomBytes(32) },
-    secretCipher: aesGcmSecretCipher({ keys: [{ id: 'demo', key: randomBytes(32) }] }),
+    // The demo keeps them in its data directory (database.ts), or draws fresh ones with --memory.
+    email: { pepper: options.keys.pepper },
+    secretCipher: aesGcmSecretCipher({ keys: [options.keys.cipherKey] }),
     onEvent: (event) => log(`audit: ${describeEvent(event)}`),
   });
   return { twoFactor, outbox };

@@ -4,7 +4,8 @@
  * `npm run demo` starts it, on a free port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -49,21 +50,36 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
+/** A fresh, empty directory for a demo's data (DEMO_DATA_DIR); remove it with `removeDataDir`. */
+export function newDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'helpdesk-e2e-'));
+}
+
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * Starts `examples/helpdesk/server.ts` on a free port (PORT=0) and waits for its banner.
  * `fastThrottle`: the demo's test-only throttle (HELPDESK_FAST_THROTTLE=1), which suspends an
  * agent after 6 wrong codes; otherwise the variable is removed, so the demo runs on twofold's defaults.
+ * `dataDir`: where the demo keeps its PGlite database and keys (DEMO_DATA_DIR), so a second
+ * start on it finds the first one's data; absent, a fresh directory removed at `stop()`.
+ * DATABASE_URL is never passed on: each demo has a database of its own.
  */
-export async function startDemo(options: { fastThrottle?: boolean } = {}): Promise<Demo> {
-  const { HELPDESK_FAST_THROTTLE: _ignored, ...env } = process.env;
+export async function startDemo(options: { fastThrottle?: boolean; dataDir?: string } = {}): Promise<Demo> {
+  const { HELPDESK_FAST_THROTTLE: _ignored, DATABASE_URL: _url, DEMO_DATA_DIR: _dir, ...env } = process.env;
+  const ownDir = options.dataDir === undefined ? newDataDir() : undefined;
+  const dataDir = options.dataDir ?? ownDir!;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'examples/helpdesk/server.ts'], {
     cwd: ROOT,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1', ...(options.fastThrottle && { HELPDESK_FAST_THROTTLE: '1' }) },
+    env: { ...env, PORT: '0', HOST: '127.0.0.1', DEMO_DATA_DIR: dataDir, ...(options.fastThrottle && { HELPDESK_FAST_THROTTLE: '1' }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const port = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo did not start in 30 s:\n${output}`)), 30_000);
+    // PGlite's start takes a few seconds of CPU; several scenarios start at once.
+    const timer = setTimeout(() => reject(new Error(`the demo did not start in 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /twofold helpdesk demo: http:\/\/[^:]+:(\d+)/.exec(output);
@@ -82,12 +98,15 @@ export async function startDemo(options: { fastThrottle?: boolean } = {}): Promi
   return {
     url: `http://127.0.0.1:${port}`,
     output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+    // SIGTERM: the demo closes its database before it exits.
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill();
-      }),
+      });
+      if (ownDir) removeDataDir(ownDir);
+    },
   };
 }
 

@@ -3,9 +3,10 @@
  * (or a mistyping agent) would give them, the outbox read as a person reads it, and the runner
  * that gives each scenario its own demo server.
  */
+import { cpSync, rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { totp } from '../../src/index.js';
-import { flash, newUser, startDemo, submit } from './_harness.js';
+import { flash, newDataDir, newUser, removeDataDir, startDemo, submit, type Demo } from './_harness.js';
 
 export const TOTP_FAILED = "That code didn't work. Wait for the next one and try again.";
 export const SUSPENDED = 'Too many wrong codes: this account is suspended. Ask an admin to unlock it.';
@@ -57,28 +58,67 @@ export async function continuePastRecoveryCodes(page: Page): Promise<string[]> {
   return codes;
 }
 
-export type ScenarioRun = (s: { base: string; user: () => Promise<{ context: BrowserContext; page: Page }> }) => Promise<void>;
+export type ScenarioRun = (s: {
+  base: string;
+  user: () => Promise<{ context: BrowserContext; page: Page }>;
+  /**
+   * Stops the server and starts it again on the same data directory (its PGlite database and
+   * keys): the new server's base URL (a new port). Sessions are gone; browser profiles stay.
+   */
+  restart: () => Promise<string>;
+}) => Promise<void>;
+
+let template: Promise<string> | undefined;
 
 /**
- * Runs a scenario against a fresh server, so no scenario sees another's settings. `user()`
- * opens a separate browser profile (own cookies), e.g. one for the admin and one for the agent.
- * Shows the server's output on failure. `fastThrottle`: the demo's test-only throttle.
+ * A data directory as the demo leaves it after its first start (PGlite's new database, the
+ * seeded accounts, the keys), made once per test file and copied for each scenario: a first
+ * start costs seconds of CPU (PGlite's initdb), too many for several scenarios at once.
+ */
+function dataTemplate(): Promise<string> {
+  template ??= (async () => {
+    const dir = newDataDir();
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const demo = await startDemo({ dataDir: dir });
+    await demo.stop();
+    return dir;
+  })();
+  return template;
+}
+
+/**
+ * Runs a scenario against a fresh server with a data directory of its own (a copy of the
+ * template, removed after), so no scenario sees another's settings. `user()` opens a separate browser profile (own
+ * cookies), e.g. one for the admin and one for the agent. Shows the server's output on
+ * failure. `fastThrottle`: the demo's test-only throttle.
  */
 export async function runScenario(browser: Browser, run: ScenarioRun, options: { fastThrottle?: boolean } = {}): Promise<void> {
-  const demo = await startDemo(options);
+  const dataDir = newDataDir();
+  cpSync(await dataTemplate(), dataDir, { recursive: true });
+  let demo: Demo | undefined;
+  let earlier = '';
   const contexts: BrowserContext[] = [];
   const user = async () => {
     const u = await newUser(browser);
     contexts.push(u.context);
     return u;
   };
+  const restart = async () => {
+    await demo!.stop();
+    earlier += `${demo!.output()}--- restarted ---\n`;
+    demo = undefined;
+    demo = await startDemo({ ...options, dataDir });
+    return demo.url;
+  };
   try {
-    await run({ base: demo.url, user });
+    demo = await startDemo({ ...options, dataDir });
+    await run({ base: demo.url, user, restart });
   } catch (error) {
-    console.error(`--- demo server output ---\n${demo.output()}`);
+    console.error(`--- demo server output ---\n${earlier}${demo?.output() ?? ''}`);
     throw error;
   } finally {
     await Promise.all(contexts.map((c) => c.close()));
-    await demo.stop();
+    await demo?.stop();
+    removeDataDir(dataDir);
   }
 }

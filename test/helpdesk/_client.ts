@@ -23,20 +23,32 @@ export const app = {} as {
 
 /** Registers the hooks that give each test of the file its own helpdesk, made with `options`. */
 export function useHelpdesk(options: Omit<HelpdeskOptions, 'log'> = {}): void {
-  beforeEach(async () => {
-    const log: string[] = [];
-    const helpdesk = await createHelpdesk({ ...options, log: (line) => log.push(line) });
-    const server = createServer((req, res) => {
-      helpdesk.handle(req, res).catch((error: unknown) => {
-        res.writeHead(500).end(String(error));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    Object.assign(app, { helpdesk, server, log, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-  });
+  beforeEach(() => startHelpdesk(options));
   afterEach(async () => {
     await new Promise((resolve) => app.server.close(resolve));
   });
+}
+
+/** Makes a helpdesk with `options` on a new port and makes it the app of the test. */
+async function startHelpdesk(options: Omit<HelpdeskOptions, 'log'>): Promise<void> {
+  const log: string[] = [];
+  const helpdesk = await createHelpdesk({ ...options, log: (line) => log.push(line) });
+  const server = createServer((req, res) => {
+    helpdesk.handle(req, res).catch((error: unknown) => {
+      res.writeHead(500).end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  Object.assign(app, { helpdesk, server, log, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+}
+
+/**
+ * A restart: the running app stops (its sessions and outbox go with it) and a new one starts
+ * with `options`, say on the same database. Agents keep their cookies, as a browser would.
+ */
+export async function restartHelpdesk(options: Omit<HelpdeskOptions, 'log'>): Promise<void> {
+  await new Promise((resolve) => app.server.close(resolve));
+  await startHelpdesk(options);
 }
 
 export interface Reply {
@@ -112,8 +124,8 @@ export function flashOf(body: string): string | undefined {
 }
 
 /** Every agent must set up `method` at their next login: the other method off, no grace period. */
-export function requireOnly(method: 'totp' | 'email'): void {
-  app.helpdesk.store.settings = { totp: method === 'totp', email: method === 'email', requireAll: true };
+export async function requireOnly(method: 'totp' | 'email'): Promise<void> {
+  await app.helpdesk.store.saveSettings({ totp: method === 'totp', email: method === 'email', requireAll: true });
 }
 
 /** The code in the newest mail to `to`, read off the outbox page. */
@@ -129,7 +141,7 @@ export async function codeFromOutbox(to: string): Promise<string> {
  * set-up page and asks for a code, which is sent (303). The agent, signed in with the password only.
  */
 export async function emailSetupCodeSent(email: string): Promise<Agent> {
-  requireOnly('email');
+  await requireOnly('email');
   const agent = new Agent();
   expect((await agent.password(email)).location).toBe('/login/setup');
   await agent.get('/login/setup');
@@ -160,7 +172,7 @@ export function recoveryCodesOf(body: string): string[] {
  * once after it. The agent (signed in), the TOTP secret and the codes.
  */
 export async function totpWithRecoveryCodes(email: string): Promise<{ agent: Agent; secret: string; codes: string[] }> {
-  requireOnly('totp');
+  await requireOnly('totp');
   const agent = new Agent();
   expect((await agent.password(email)).location).toBe('/login/setup');
   const secret = shownSecret((await agent.get('/login/setup')).body);

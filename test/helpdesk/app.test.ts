@@ -15,7 +15,7 @@ afterEach(() => {
 
 describe('a login acts on a fresh policy decision, not the one kept since the password step', () => {
   it('set-up turned verify (an admin set TOTP up meanwhile): the confirm code does not go to set-up', async () => {
-    requireOnly('totp');
+    await requireOnly('totp');
     const ann = new Agent();
     expect((await ann.password('ann@acme.test')).location).toBe('/login/setup');
     const ownSecret = shownSecret((await ann.get('/login/setup')).body);
@@ -46,7 +46,7 @@ describe('a login acts on a fresh policy decision, not the one kept since the pa
   });
 
   it('verify turned set-up (an admin removed the 2FA meanwhile): the code is not checked, the login goes to set-up', async () => {
-    requireOnly('totp');
+    await requireOnly('totp');
     const provisioned = await app.helpdesk.twoFactor.admin.provisionTotp('ann', { account: 'ann@acme.test' });
     if (!provisioned.ok) throw new Error(`provisionTotp: ${provisioned.reason}`);
     const ann = new Agent();
@@ -64,7 +64,7 @@ describe('a login acts on a fresh policy decision, not the one kept since the pa
   });
 
   it('a skip after the grace period was taken away goes to the set-up the new decision asks for', async () => {
-    app.helpdesk.store.settings = { totp: true, email: false, requireAll: true, gracePeriod: { days: 7 } };
+    await app.helpdesk.store.saveSettings({ totp: true, email: false, requireAll: true, gracePeriod: { days: 7 } });
     const ann = new Agent();
     expect((await ann.password('ann@acme.test')).location).toBe('/login/setup');
     expect((await ann.get('/login/setup')).body).toContain('Skip for now');
@@ -87,7 +87,7 @@ describe('a method switched off does not block setting up the other one', () => 
     await bob.get('/'); // a page with this session's token, for the Log out form
     expect((await bob.post('/logout', {})).location).toBe('/login');
 
-    requireOnly('totp');
+    await requireOnly('totp');
     const page = await bob.follow(await bob.password('bob@acme.test'));
     expect(page.hops).toBe(1); // straight to the set-up page
     expect(page.status).toBe(200);
@@ -100,7 +100,7 @@ describe('a method switched off does not block setting up the other one', () => 
   });
 
   it('TOTP enrolled, then TOTP off and Email on with "require": the email set-up code is sent, and confirming works', async () => {
-    requireOnly('totp');
+    await requireOnly('totp');
     const ann = new Agent();
     await ann.password('ann@acme.test');
     const secret = shownSecret((await ann.get('/login/setup')).body);
@@ -108,7 +108,7 @@ describe('a method switched off does not block setting up the other one', () => 
     await ann.get('/');
     expect((await ann.post('/logout', {})).location).toBe('/login');
 
-    requireOnly('email');
+    await requireOnly('email');
     const page = await ann.follow(await ann.password('ann@acme.test'));
     expect(page.body).toContain('<h1>Set up two-factor authentication</h1>');
     const sent = await ann.follow(await ann.post('/login/email/send', {}));
@@ -121,7 +121,7 @@ describe('a method switched off does not block setting up the other one', () => 
 
 describe('a refusal the policy does not explain is shown, never followed round in a loop', () => {
   it('beginTotpSetup refused while the policy still asks for TOTP set-up: the set-up page says why', async () => {
-    requireOnly('totp');
+    await requireOnly('totp');
     vi.spyOn(app.helpdesk.twoFactor, 'beginTotpSetup').mockResolvedValue({ ok: false, reason: 'other-method-active' });
     const ann = new Agent();
     const page = await ann.follow(await ann.password('ann@acme.test'));
@@ -132,7 +132,7 @@ describe('a refusal the policy does not explain is shown, never followed round i
   });
 
   it('sendEmailCode refused while the policy still asks for email set-up: one redirect, then the message', async () => {
-    requireOnly('email');
+    await requireOnly('email');
     vi.spyOn(app.helpdesk.twoFactor, 'sendEmailCode').mockResolvedValue({ ok: false, reason: 'other-method-active' });
     const ann = new Agent();
     await ann.follow(await ann.password('ann@acme.test'));

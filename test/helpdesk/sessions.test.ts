@@ -14,7 +14,7 @@ useHelpdesk({ sessions: { maxAnonymous: MAX_ANONYMOUS } });
 
 describe('sessions', () => {
   it('get a new id after the password, after sign-in and after logout; the old ids stop working', async () => {
-    requireOnly('totp');
+    await requireOnly('totp');
     const ann = new Agent();
     await ann.get('/login');
     const anonymous = ann.cookie!;
@@ -105,7 +105,7 @@ describe('sessions', () => {
 
 describe('anonymous visitors cannot evict agents who passed the password', () => {
   it('a flood of cookieless GET /login, more than the anonymous cap, leaves signed-in agents and logins in progress alone', async () => {
-    app.helpdesk.store.settings = { totp: true, email: false, requireAll: false };
+    await app.helpdesk.store.saveSettings({ totp: true, email: false, requireAll: false });
     await app.helpdesk.twoFactor.admin.setEnforced('bob', true);
     const ada = new Agent();
     expect((await ada.password('ada@acme.test')).location).toBe('/'); // signed in

@@ -34,7 +34,7 @@ function seenByBrowser(replies: Reply[]): string {
 
 describe('the set-up token stays on the server', () => {
   it('at login: a refresh shows the same secret; the token is in no page, URL or cookie; the confirmation uses it', async () => {
-    requireOnly('totp');
+    await requireOnly('totp');
     const tokens = watchSetupTokens();
     const ann = new Agent();
     const replies = [await ann.password('ann@acme.test')];
@@ -66,7 +66,7 @@ describe('the set-up token stays on the server', () => {
   });
 
   it('another session of the same agent gets its own secret', async () => {
-    requireOnly('totp');
+    await requireOnly('totp');
     const [one, two] = [new Agent(), new Agent()];
     for (const a of [one, two]) await a.password('ann@acme.test');
     const secrets = [shownSecret((await one.get('/login/setup')).body), shownSecret((await two.get('/login/setup')).body)];
@@ -94,7 +94,7 @@ describe('a set-up that can no longer be confirmed is said in words, and a new c
   });
 
   it('replaced (three newer set-ups began elsewhere): the message, then a new secret that works', async () => {
-    requireOnly('totp');
+    await requireOnly('totp');
     const first = new Agent();
     await first.password('ann@acme.test');
     const secret = shownSecret((await first.get('/login/setup')).body);
@@ -113,7 +113,7 @@ describe('a set-up that can no longer be confirmed is said in words, and a new c
   });
 
   it('a confirmation from a session that never showed a set-up page: a message, not a server error', async () => {
-    app.helpdesk.store.settings = { totp: true, email: true, requireAll: true };
+    await app.helpdesk.store.saveSettings({ totp: true, email: true, requireAll: true });
     const ann = new Agent();
     await ann.password('ann@acme.test');
     await ann.get('/login/setup?method=email'); // a form (this session's CSRF token), but no TOTP set-up began

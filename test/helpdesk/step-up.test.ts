@@ -94,7 +94,7 @@ describe('the step-up: a fresh code when the last one is older than 10 minutes',
   it('before adding an authenticator app while email is on: a fresh email code, then the app set-up, then no new codes', async () => {
     const bob = await emailSetupCodeSent('bob@acme.test');
     await bob.post('/login/email', { code: await codeFromOutbox('bob@acme.test') });
-    app.helpdesk.store.settings = { totp: true, email: true, requireAll: false };
+    await app.helpdesk.store.saveSettings({ totp: true, email: true, requireAll: false });
     vi.setSystemTime(Date.now() + ELEVEN_MINUTES);
 
     const begin = await bob.get('/preferences/security/totp');
