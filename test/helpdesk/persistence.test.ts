@@ -1,5 +1,6 @@
 /**
- * The demo on a database (PGlite in memory here, as `npm run demo` has it in `.data/`): a
+ * The demo on a database (PGlite in memory here, as `npm run demo` has it in `.data/`; and a
+ * PostgreSQL server, as with DATABASE_URL, when TWOFOLD_PG_URL is set): a
  * restart keeps the org settings and an agent's TOTP set-up (the same secret signs in, the
  * used code stays used), signs everyone out, and seeds the accounts on the first start only.
  * The keys file is made once, readable by its owner only, and read back the same.
@@ -8,25 +9,49 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { totp } from '../../src/index.js';
 import { loadKeys, randomKeys, type Db, type DemoKeys } from '../../examples/helpdesk/database.js';
 import { Agent, app, recoveryCodesOf, restartHelpdesk, shownSecret, useHelpdesk } from './_client.js';
 
-let pglite: PGlite;
-const options = { database: { db: undefined as unknown as Db, keys: undefined as unknown as DemoKeys } };
+type Opened = Db & { close(): Promise<void> };
 
-beforeEach(async () => {
-  pglite = await PGlite.create();
-  options.database.db = pglite;
-  options.database.keys = randomKeys();
-});
-useHelpdesk(options);
-afterEach(async () => {
-  await pglite.close();
-});
+/**
+ * PGlite in memory always; with TWOFOLD_PG_URL, a real PostgreSQL server too, in a schema of
+ * its own (emptied first) so the storage tests' tables on the same database are not touched.
+ */
+const BACKENDS: [string, () => Promise<Opened>][] = [['PGlite', async () => PGlite.create()]];
+const pgUrl = process.env.TWOFOLD_PG_URL;
+if (pgUrl) {
+  BACKENDS.push([
+    'PostgreSQL',
+    async () => {
+      const setup = new pg.Client({ connectionString: pgUrl });
+      await setup.connect();
+      await setup.query('DROP SCHEMA IF EXISTS helpdesk_persistence_test CASCADE');
+      await setup.query('CREATE SCHEMA helpdesk_persistence_test');
+      await setup.end();
+      const pool = new pg.Pool({ connectionString: pgUrl, options: '-c search_path=helpdesk_persistence_test' });
+      return { query: (text, values) => pool.query(text, values), close: () => pool.end() };
+    },
+  ]);
+}
 
-describe('the demo on a database, across a restart', () => {
+describe.each(BACKENDS)('the demo on %s, across a restart', (_name, open) => {
+  let db: Opened;
+  const options = { database: { db: undefined as unknown as Db, keys: undefined as unknown as DemoKeys } };
+
+  beforeEach(async () => {
+    db = await open();
+    options.database.db = db;
+    options.database.keys = randomKeys();
+  });
+  useHelpdesk(options);
+  afterEach(async () => {
+    await db.close();
+  });
+
   it('keeps the settings and a TOTP set-up: signed out, then in with the same secret; the used code stays used', async () => {
     const ada = new Agent();
     expect((await ada.password('ada@acme.test')).location).toBe('/');
@@ -57,10 +82,10 @@ describe('the demo on a database, across a restart', () => {
   });
 
   it('seeds the demo accounts on the first start only', async () => {
-    const before = (await pglite.query('SELECT id, salt FROM helpdesk_accounts ORDER BY id')).rows;
+    const before = (await db.query('SELECT id, salt FROM helpdesk_accounts ORDER BY id')).rows;
     expect(before).toHaveLength(6);
     await restartHelpdesk(options);
-    expect((await pglite.query('SELECT id, salt FROM helpdesk_accounts ORDER BY id')).rows).toEqual(before);
+    expect((await db.query('SELECT id, salt FROM helpdesk_accounts ORDER BY id')).rows).toEqual(before);
     expect(app.helpdesk.store.accounts().map((a) => a.id)).toEqual(['ada', 'ann', 'bob', 'cho', 'dev', 'eve']);
   });
 
