@@ -4,9 +4,15 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { createTable, postgresStorage } from '../../src/postgres.js';
-import { redisStorage } from '../../src/redis.js';
 import type { TwoFactorStorage } from '../../src/ports.js';
+import type * as Postgres from '../../src/postgres.js';
+import type * as RedisAdapter from '../../src/redis.js';
+
+// TWOFOLD_FROM_DIST=1 (set by .ci/run after the build): the adapters come from the package
+// build, as an app gets them, not from the sources. The worker processes inherit the choice.
+const FROM_DIST = process.env.TWOFOLD_FROM_DIST === '1';
+const { createTable, postgresStorage } = (await import(FROM_DIST ? '../../dist/postgres.js' : '../../src/postgres.js')) as typeof Postgres;
+const { redisStorage } = (await import(FROM_DIST ? '../../dist/redis.js' : '../../src/redis.js')) as typeof RedisAdapter;
 
 export type Backend = 'postgres' | 'redis';
 
