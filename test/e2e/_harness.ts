@@ -77,7 +77,7 @@ export async function startDemo(options: { fastThrottle?: boolean; dataDir?: str
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const port = await new Promise<string>((resolve, reject) => {
+  const started = new Promise<string>((resolve, reject) => {
     // PGlite's start takes a few seconds of CPU; several scenarios start at once.
     const timer = setTimeout(() => reject(new Error(`the demo did not start in 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
@@ -94,6 +94,12 @@ export async function startDemo(options: { fastThrottle?: boolean; dataDir?: str
       clearTimeout(timer);
       reject(new Error(`the demo exited with ${code}:\n${output}`));
     });
+  });
+  // A demo that did not start is stopped, not left running.
+  const port = await started.catch((error: unknown) => {
+    child.kill();
+    if (ownDir) removeDataDir(ownDir);
+    throw error;
   });
   return {
     url: `http://127.0.0.1:${port}`,

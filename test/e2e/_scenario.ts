@@ -78,12 +78,18 @@ let template: Promise<string> | undefined;
 function dataTemplate(): Promise<string> {
   template ??= (async () => {
     const dir = newDataDir();
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const demo = await startDemo({ dataDir: dir });
     await demo.stop();
     return dir;
   })();
   return template;
+}
+
+/** Removes the file's template data directory: in each browser test file's `afterAll`. */
+export async function removeDataTemplate(): Promise<void> {
+  const dir = await template?.catch(() => undefined);
+  template = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   VERIFY,
   wrongCode,
   type ScenarioRun,
+  removeDataTemplate,
 } from './_scenario.js';
 
 // jsqr is a UMD bundle whose typings say `export default`; take the function either way.
@@ -49,6 +50,7 @@ describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromiu
   });
   afterAll(async () => {
     await browser?.close();
+    await removeDataTemplate();
   });
 
   /** A fresh server per scenario (`fastThrottle`: the demo's test-only throttle); see runScenario. */

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/index.js';
 import { findChromium, flash, heading, inCi, launchChromium, shownSecret, signIn, signOut, submit } from './_harness.js';
-import { enterCode, RECOVERY_CODES, runScenario, SUSPENDED, VERIFY, wrongCode, wrongCodesUntilSuspended } from './_scenario.js';
+import { enterCode, RECOVERY_CODES, runScenario, SUSPENDED, VERIFY, wrongCode, wrongCodesUntilSuspended, removeDataTemplate } from './_scenario.js';
 
 const chromiumPath = findChromium();
 if (chromiumPath === undefined) {
@@ -31,6 +31,7 @@ describe.skipIf(chromiumPath === undefined)('recovery codes in Chromium', () => 
   });
   afterAll(async () => {
     await browser?.close();
+    await removeDataTemplate();
   });
 
   it('8. codes shown once (Copy, Download), then wrong codes until suspended: a recovery code signs the agent in and lifts the suspension', () =>

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/index.js';
 import { findChromium, flash, heading, inCi, launchChromium, saveAuthSettings, shownSecret, signIn } from './_harness.js';
-import { continuePastRecoveryCodes, enterCode, RECOVERY_CODES, runScenario, SETUP, TOTP_FAILED, VERIFY } from './_scenario.js';
+import { continuePastRecoveryCodes, enterCode, RECOVERY_CODES, runScenario, SETUP, TOTP_FAILED, VERIFY, removeDataTemplate } from './_scenario.js';
 
 const chromiumPath = findChromium();
 if (chromiumPath === undefined) {
@@ -31,6 +31,7 @@ describe.skipIf(chromiumPath === undefined)('the demo across a restart, in Chrom
   });
   afterAll(async () => {
     await browser?.close();
+    await removeDataTemplate();
   });
 
   it('9. TOTP required and set up, then the server restarts on the same data: the agent is signed out, and signs in with the next code of the same secret', () =>
