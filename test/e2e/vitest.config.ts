@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['test/e2e/**/*.e2e.ts'],
-    testTimeout: 90_000, // scenario 2 waits up to 30 s for the next TOTP step; the rest is room for a slow machine
+    testTimeout: 120_000, // scenarios 2 and 9 wait up to 30 s for the next TOTP step; each demo starts PGlite; the rest is room for a slow machine
     hookTimeout: 60_000,
   },
 });
