@@ -38,7 +38,8 @@ if (pgUrl) {
   ]);
 }
 
-describe.each(BACKENDS)('the demo on %s, across a restart', (_name, open) => {
+// A PGlite start (WASM) takes seconds on a loaded 2-core machine: give hooks and tests room.
+describe.each(BACKENDS)('the demo on %s, across a restart', { timeout: 60_000 }, (_name, open) => {
   let db: Opened;
   const options = { database: { db: undefined as unknown as Db, keys: undefined as unknown as DemoKeys } };
 
@@ -46,7 +47,7 @@ describe.each(BACKENDS)('the demo on %s, across a restart', (_name, open) => {
     db = await open();
     options.database.db = db;
     options.database.keys = randomKeys();
-  });
+  }, 60_000);
   useHelpdesk(options);
   afterEach(async () => {
     await db.close();

@@ -127,7 +127,7 @@ describe('twofold/postgres: table names', () => {
     } finally {
       await lite.close();
     }
-  });
+  }, 60_000); // a PGlite start (WASM) takes seconds on a loaded 2-core machine
 });
 
 for (const target of TARGETS) {
@@ -138,7 +138,7 @@ for (const target of TARGETS) {
 
     beforeAll(async () => {
       ({ db, close } = await target.open(run));
-    });
+    }, 60_000); // a PGlite start (WASM) takes seconds on a loaded machine
     afterAll(async () => {
       await close?.();
     });
