@@ -37,7 +37,9 @@ function expectNoCode(raw: string, code: string): void {
   };
   walk(JSON.parse(raw));
   expect(leaves).not.toContain(code);
-  expect(leaves).not.toContain(Number(code));
+  // As a number: only where it could be told from the record's own small counts and sizes
+  // (a code 000002 is the number 2, which the schema version or an attempt count also is).
+  if (Number(code) >= 1000) expect(leaves).not.toContain(Number(code));
 }
 
 describe('the stored JSON never contains an email code', () => {
