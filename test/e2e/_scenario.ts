@@ -5,8 +5,9 @@
  */
 import { cpSync, rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { totp } from '../../src/index.js';
-import { flash, newDataDir, newUser, removeDataDir, startDemo, submit, type Demo } from './_harness.js';
+import { flash, launchChromium, newDataDir, newUser, removeDataDir, startDemo, submit, type Demo } from './_harness.js';
 
 export const TOTP_FAILED = "That code didn't work. Wait for the next one and try again.";
 export const SUSPENDED = 'Too many wrong codes: this account is suspended. Ask an admin to unlock it.';
@@ -127,4 +128,20 @@ export async function runScenario(browser: Browser, run: ScenarioRun, options: {
     await demo?.stop();
     removeDataDir(dataDir);
   }
+}
+
+/**
+ * Chromium for one test file: launched before its scenarios, closed after them (and the data
+ * template removed). Call it inside the file's describe; it returns the running browser.
+ */
+export function useChromium(path: string): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium(path);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await removeDataTemplate();
+  });
+  return () => browser!;
 }

@@ -9,12 +9,10 @@
  * Run: `npm run test:e2e`. Without Chromium it says so and skips; with CI=true it fails.
  */
 import jsQRModule from 'jsqr';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseKeyUri, totp } from '../../src/index.js';
-import { findChromium, flash, heading, inCi, launchChromium, saveAuthSettings, shownSecret, signIn, signOut, submit, utcDay } from './_harness.js';
+import { findChromium, flash, heading, inCi, saveAuthSettings, shownSecret, signIn, signOut, submit, utcDay } from './_harness.js';
 import {
-  wrongCodesUntilSuspended,
   codeFromOutbox,
   continuePastRecoveryCodes,
   enterCode,
@@ -23,10 +21,11 @@ import {
   SETUP,
   SUSPENDED,
   TOTP_FAILED,
+  useChromium,
   VERIFY,
   wrongCode,
+  wrongCodesUntilSuspended,
   type ScenarioRun,
-  removeDataTemplate,
 } from './_scenario.js';
 
 // jsqr is a UMD bundle whose typings say `export default`; take the function either way.
@@ -43,18 +42,10 @@ if (chromiumPath === undefined) {
 const step = (ms: number) => Math.floor(ms / 30_000);
 
 describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromium', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium(chromiumPath!);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await removeDataTemplate();
-  });
+  const browser = useChromium(chromiumPath!);
 
   /** A fresh server per scenario (`fastThrottle`: the demo's test-only throttle); see runScenario. */
-  const scenario = (run: ScenarioRun, options: { fastThrottle?: boolean } = {}) => runScenario(browser, run, options);
+  const scenario = (run: ScenarioRun, options: { fastThrottle?: boolean } = {}) => runScenario(browser(), run, options);
 
   it('1. require 2FA with a grace period ending tomorrow: the agent is offered set-up, skips, is in', () =>
     scenario(async ({ base, user }) => {

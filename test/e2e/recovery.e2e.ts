@@ -8,11 +8,10 @@
  * Run: `npm run test:e2e`. Without Chromium it says so and skips; with CI=true it fails.
  */
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { totp } from '../../src/index.js';
-import { findChromium, flash, heading, inCi, launchChromium, shownSecret, signIn, signOut, submit } from './_harness.js';
-import { enterCode, RECOVERY_CODES, runScenario, SUSPENDED, VERIFY, wrongCode, wrongCodesUntilSuspended, removeDataTemplate } from './_scenario.js';
+import { findChromium, flash, heading, inCi, shownSecret, signIn, signOut, submit } from './_harness.js';
+import { enterCode, RECOVERY_CODES, runScenario, SUSPENDED, VERIFY, wrongCode, wrongCodesUntilSuspended, useChromium } from './_scenario.js';
 
 const chromiumPath = findChromium();
 if (chromiumPath === undefined) {
@@ -24,19 +23,11 @@ if (chromiumPath === undefined) {
 const CODE = /^[A-Z2-7]{5}-[A-Z2-7]{5}$/;
 
 describe.skipIf(chromiumPath === undefined)('recovery codes in Chromium', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium(chromiumPath!);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await removeDataTemplate();
-  });
+  const browser = useChromium(chromiumPath!);
 
   it('8. codes shown once (Copy, Download), then wrong codes until suspended: a recovery code signs the agent in and lifts the suspension', () =>
     runScenario(
-      browser,
+      browser(),
       async ({ base, user }) => {
         const { context, page: agent } = await user();
         await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });

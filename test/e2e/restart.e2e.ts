@@ -8,11 +8,10 @@
  *
  * Run: `npm run test:e2e`. Without Chromium it says so and skips; with CI=true it fails.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { totp } from '../../src/index.js';
-import { findChromium, flash, heading, inCi, launchChromium, saveAuthSettings, shownSecret, signIn } from './_harness.js';
-import { continuePastRecoveryCodes, enterCode, RECOVERY_CODES, runScenario, SETUP, TOTP_FAILED, VERIFY, removeDataTemplate } from './_scenario.js';
+import { findChromium, flash, heading, inCi, saveAuthSettings, shownSecret, signIn } from './_harness.js';
+import { continuePastRecoveryCodes, enterCode, RECOVERY_CODES, runScenario, SETUP, TOTP_FAILED, VERIFY, useChromium } from './_scenario.js';
 
 const chromiumPath = findChromium();
 if (chromiumPath === undefined) {
@@ -24,18 +23,10 @@ if (chromiumPath === undefined) {
 const step = (ms: number) => Math.floor(ms / 30_000);
 
 describe.skipIf(chromiumPath === undefined)('the demo across a restart, in Chromium', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium(chromiumPath!);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await removeDataTemplate();
-  });
+  const browser = useChromium(chromiumPath!);
 
   it('9. TOTP required and set up, then the server restarts on the same data: the agent is signed out, and signs in with the next code of the same secret', () =>
-    runScenario(browser, async ({ base, user, restart }) => {
+    runScenario(browser(), async ({ base, user, restart }) => {
       const admin = (await user()).page;
       await signIn(admin, base, 'ada@acme.test');
       await saveAuthSettings(admin, base, { totp: true, email: false, requireAll: true });
