@@ -5,9 +5,9 @@
  */
 import { cpSync, rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { totp } from '../../src/index.js';
-import { flash, launchChromium, newDataDir, newUser, removeDataDir, startDemo, submit, type Demo } from './_harness.js';
+import { flash, heading, launchChromium, newDataDir, newUser, removeDataDir, saveAuthSettings, shownSecret, signIn, startDemo, submit, type Demo } from './_harness.js';
 
 export const TOTP_FAILED = "That code didn't work. Wait for the next one and try again.";
 export const SUSPENDED = 'Too many wrong codes: this account is suspended. Ask an admin to unlock it.';
@@ -144,4 +144,22 @@ export function useChromium(path: string): () => Browser {
     await removeDataTemplate();
   });
   return () => browser!;
+}
+
+/**
+ * As Ada, require TOTP for everyone; then `email` signs in and is shown the set-up. Returns
+ * both pages and the secret on the set-up page.
+ */
+export async function totpRequiredSetup(
+  user: () => Promise<{ page: Page }>,
+  base: string,
+  email: string,
+): Promise<{ admin: Page; agent: Page; secret: string }> {
+  const admin = (await user()).page;
+  await signIn(admin, base, 'ada@acme.test');
+  await saveAuthSettings(admin, base, { totp: true, email: false, requireAll: true });
+  const agent = (await user()).page;
+  await signIn(agent, base, email);
+  expect(await heading(agent)).toBe(SETUP);
+  return { admin, agent, secret: await shownSecret(agent) };
 }

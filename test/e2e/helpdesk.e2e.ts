@@ -21,6 +21,7 @@ import {
   SETUP,
   SUSPENDED,
   TOTP_FAILED,
+  totpRequiredSetup,
   useChromium,
   VERIFY,
   wrongCode,
@@ -191,14 +192,7 @@ describe.skipIf(chromiumPath === undefined).concurrent('helpdesk demo in Chromiu
 
   it("5. admin removes the agent's 2FA: the next login asks for set-up again", () =>
     scenario(async ({ base, user }) => {
-      const admin = (await user()).page;
-      await signIn(admin, base, 'ada@acme.test');
-      await saveAuthSettings(admin, base, { totp: true, email: false, requireAll: true });
-
-      const agent = (await user()).page;
-      await signIn(agent, base, 'eve@acme.test');
-      expect(await heading(agent)).toBe(SETUP);
-      const firstSecret = await shownSecret(agent);
+      const { admin, agent, secret: firstSecret } = await totpRequiredSetup(user, base, 'eve@acme.test');
       await enterCode(agent, 'Code from the app', totp(firstSecret), 'Turn on');
       await continuePastRecoveryCodes(agent);
       expect(await heading(agent)).toBe('Tickets');

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { totp } from '../../src/index.js';
 import { findChromium, flash, heading, inCi, saveAuthSettings, shownSecret, signIn } from './_harness.js';
-import { continuePastRecoveryCodes, enterCode, RECOVERY_CODES, runScenario, SETUP, TOTP_FAILED, VERIFY, useChromium } from './_scenario.js';
+import { continuePastRecoveryCodes, enterCode, RECOVERY_CODES, runScenario, SETUP, TOTP_FAILED, VERIFY, totpRequiredSetup, useChromium } from './_scenario.js';
 
 const chromiumPath = findChromium();
 if (chromiumPath === undefined) {
@@ -27,14 +27,7 @@ describe.skipIf(chromiumPath === undefined)('the demo across a restart, in Chrom
 
   it('9. TOTP required and set up, then the server restarts on the same data: the agent is signed out, and signs in with the next code of the same secret', () =>
     runScenario(browser(), async ({ base, user, restart }) => {
-      const admin = (await user()).page;
-      await signIn(admin, base, 'ada@acme.test');
-      await saveAuthSettings(admin, base, { totp: true, email: false, requireAll: true });
-
-      const agent = (await user()).page;
-      await signIn(agent, base, 'dev@acme.test');
-      expect(await heading(agent)).toBe(SETUP);
-      const secret = await shownSecret(agent);
+      const { admin, agent, secret } = await totpRequiredSetup(user, base, 'dev@acme.test');
       const setupAt = Date.now();
       const setupCode = totp(secret, { at: setupAt });
       await enterCode(agent, 'Code from the app', setupCode, 'Turn on');
