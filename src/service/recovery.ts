@@ -22,11 +22,19 @@ import type { GenerateRecoveryCodesResult, RecoveryCheckResult } from './types.j
 
 const { count: COUNT, length: LENGTH } = DEFAULTS.recovery;
 
+// The configured peppers' fingerprints, computed once each: `policy()` asks at every login.
+const _fingerprints = new WeakMap<Uint8Array, string>();
+function _fingerprintOf(pepper: Uint8Array): string {
+  let id = _fingerprints.get(pepper);
+  if (id === undefined) _fingerprints.set(pepper, (id = pepperFingerprint(pepper)));
+  return id;
+}
+
 /** The key a set's codes are checked with, or `null` when no configured pepper made the set. */
 export function recoveryKeyOf(r: RecoveryRecord, config: Pick<ServiceConfig, 'email'>): RecoveryKey | null {
   if (r.kdf === 'scrypt') return { kind: 'scrypt', salt: hexToBytes(r.salt!), params: r.scrypt! };
   for (const pepper of [config.email.pepper, config.email.previousPepper]) {
-    if (pepper !== undefined && pepperFingerprint(pepper) === r.pepperId) return { kind: 'hmac', pepper };
+    if (pepper !== undefined && _fingerprintOf(pepper) === r.pepperId) return { kind: 'hmac', pepper };
   }
   return null;
 }
@@ -39,18 +47,25 @@ export function hasUsableRecovery(record: AgentRecord, config: Pick<ServiceConfi
 
 // ---- generate ---------------------------------------------------------------------------------
 
-/** `generateRecoveryCodes`: a new set replaces the old, for an enrolled agent who just verified. */
-export function decideGenerateRecoveryCodes(
-  state: FlowState,
-  input: { sessionVerified: boolean; codes: string[]; set: Pick<RecoveryRecord, 'digests' | 'kdf' | 'pepperId' | 'salt' | 'scrypt'> },
-  config: ServiceConfig,
-): FlowStep<GenerateRecoveryCodesResult> {
+/** The refusal of a new set (no method, or no recent check of the agent's own), or null. */
+function _refuseGenerate(state: FlowState, sessionVerified: boolean): FlowStep<GenerateRecoveryCodesResult> | null {
   const refused = (reason: 'not-enrolled' | 'not-verified'): FlowStep<GenerateRecoveryCodesResult> => ({
     result: { ok: false, reason },
     events: [{ type: 'recovery.failed', method: 'recovery', outcome: 'failure', reason }],
   });
   if (!isActive(state, 'totp') && !isActive(state, 'email')) return refused('not-enrolled');
-  if (!input.sessionVerified || !recentlyVerified(state)) return refused('not-verified');
+  if (!sessionVerified || !recentlyVerified(state)) return refused('not-verified');
+  return null;
+}
+
+/** `generateRecoveryCodes`: a new set replaces the old, for an enrolled agent who just verified. */
+export function decideGenerateRecoveryCodes(
+  state: FlowState,
+  input: { sessionVerified: boolean; codes: string[]; set: Pick<RecoveryRecord, 'digests' | 'kdf' | 'pepperId' | 'salt' | 'scrypt'> },
+  _config: ServiceConfig,
+): FlowStep<GenerateRecoveryCodesResult> {
+  const refused = _refuseGenerate(state, input.sessionVerified);
+  if (refused !== null) return refused;
   return {
     result: { ok: true, codes: input.codes },
     record: withRecoveryCodes(state.record, state.now, input.set),
@@ -60,6 +75,11 @@ export function decideGenerateRecoveryCodes(
 
 export async function generateRecoveryCodes(config: ServiceConfig, agentId: string, opts: unknown): Promise<GenerateRecoveryCodesResult> {
   const sessionVerified = flagArg('sessionVerified', _options('options', opts).sessionVerified);
+  // Refuse before hashing: ten scrypt derivations take about a second, and a caller holding
+  // only the password must not be able to make the server do that work at will. (The decision
+  // below checks again, on the record the save is based on.)
+  const early = await transact(config, agentId, (state): FlowStep<GenerateRecoveryCodesResult | null> => _refuseGenerate(state, sessionVerified) ?? { result: null });
+  if (early !== null) return early;
   // Drawn and hashed once, before the compare-and-set loop (scrypt is slow on purpose).
   const codes = drawCodes(config.random, COUNT, LENGTH);
   const pepper = config.email.pepper;
@@ -70,7 +90,7 @@ export async function generateRecoveryCodes(config: ServiceConfig, agentId: stri
   const set = {
     digests,
     kdf: key.kind,
-    pepperId: pepper === undefined ? null : pepperFingerprint(pepper),
+    pepperId: pepper === undefined ? null : _fingerprintOf(pepper),
     salt: salt === null ? null : bytesToHex(salt),
     scrypt: pepper === undefined ? params : null,
   };

@@ -197,3 +197,16 @@ describe('removing methods', () => {
     expect((await h.tf.status('a')).recoveryCodes).toBeNull();
   });
 });
+
+describe('no hashing for a refused set', () => {
+  it('a refused generateRecoveryCodes draws no codes and derives nothing (scrypt is about a second a set)', async () => {
+    let draws = 0;
+    const h = harness({ random: (bytes) => { draws++; globalThis.crypto.getRandomValues(bytes); } });
+    await enroll(h, 'a');
+    h.clock.advance(DAY_MS);
+    const before = draws;
+    expect(await h.tf.generateRecoveryCodes('a', { sessionVerified: true })).toEqual({ ok: false, reason: 'not-verified' });
+    expect(draws).toBe(before); // no codes drawn, no salt: nothing was hashed either
+    expect(h.events.filter((e) => e.type === 'recovery.failed')).toHaveLength(1); // refused once, not twice
+  });
+});
